@@ -1,0 +1,230 @@
+"""The engine: primitives record nodes on the forward pass; backward walks them in reverse.
+
+One iterative topological sort, one loop that calls each node's vector-Jacobian product from
+the chain-rule table (``ops.py``), and one place (``unbroadcast``) that sums a gradient back to
+its input's shape. Everything that shows or checks gradients reads this same walk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+
+import numpy as np
+
+from chainrule.errors import DTypeError, GraphError, ShapeError
+from chainrule.tensor import Tensor
+
+
+class _State:
+    """Process-wide switches read on every op (attribute look-ups are the cheapest check)."""
+
+    grad_enabled = True
+    anomaly = None  # an object with on_forward / on_backward while detect_anomaly() is active
+
+
+state = _State()
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Context manager and decorator: inside it no graph is recorded (inference, updates)."""
+
+    def __enter__(self):
+        self._prev = state.grad_enabled
+        state.grad_enabled = False
+        return self
+
+    def __exit__(self, *exc):
+        state.grad_enabled = self._prev
+        return False
+
+
+class enable_grad(no_grad):
+    """Re-enable recording inside a ``no_grad`` block."""
+
+    def __enter__(self):
+        self._prev = state.grad_enabled
+        state.grad_enabled = True
+        return self
+
+
+def is_grad_enabled() -> bool:
+    return state.grad_enabled
+
+
+class Node:
+    """What the forward pass cached for one op: its rule, its inputs and the saved values."""
+
+    __slots__ = ("prim", "inputs", "saved", "needs", "released", "site")
+
+    def __init__(self, prim, inputs, saved, needs):
+        self.prim = prim
+        self.inputs = inputs
+        self.saved = saved
+        self.needs = needs
+        self.released = False
+        self.site = None  # where the user created it; filled in by detect_anomaly
+
+    def release(self):
+        self.inputs = ()
+        self.saved = None
+        self.released = True
+
+
+class Primitive:
+    """One row of the chain-rule table.
+
+    ``forward(*arrays, **params) -> (out, saved)`` computes the value and what the backward
+    pass needs; ``vjp(g, saved, needs) -> tuple`` returns dJ/d(input) for every input whose
+    ``needs`` flag is set (``None`` for the others). ``formulas``/``latex`` hold one rule per
+    input, in the order of the inputs, for ``explain`` to print. A vjp must return arrays it
+    owns or views of ``g``; the engine copies before it accumulates in place.
+    """
+
+    __slots__ = ("name", "forward", "vjp", "formulas", "latex", "saves")
+
+    def __init__(self, name, forward, vjp, formulas=(), latex=(), saves=()):
+        self.name = name
+        self.forward = forward
+        self.vjp = vjp
+        self.formulas = tuple(formulas)
+        self.latex = tuple(latex)
+        self.saves = tuple(saves)
+
+    def __repr__(self):
+        return f"Primitive({self.name!r})"
+
+    def __call__(self, *inputs, **params):
+        arrays = [t.data for t in inputs]
+        try:
+            out, saved = self.forward(*arrays, **params)
+        except ValueError as exc:
+            shapes = " and ".join(str(a.shape) for a in arrays)
+            raise ShapeError(
+                f"{self.name}: cannot combine inputs of shapes {shapes} ({exc}); "
+                "reshape or transpose one of them so the shapes fit"
+            ) from None
+        out = Tensor._wrap(out)
+        if state.grad_enabled:
+            needs = tuple([t.requires_grad for t in inputs])
+            if True in needs:
+                out.requires_grad = True
+                out._node = Node(self, inputs, saved, needs)
+        if state.anomaly is not None:
+            state.anomaly.on_forward(self, inputs, out)
+        return out
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``grad`` over the axes along which an input of ``shape`` was broadcast."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def _topological_order(root: Tensor) -> list:
+    """Non-leaf tensors reachable from ``root``, root first, each before its inputs."""
+    order, visited, stack = [], set(), [(root, False)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in visited:
+            continue
+        visited.add(id(t))
+        node = t._node
+        if node.released:
+            raise GraphError(
+                f"backward through a graph that was already released (at op '{node.prim.name}'): "
+                "the first backward() freed the values the forward pass cached; call "
+                "backward(retain_graph=True) the first time, or run the forward pass again"
+            )
+        stack.append((t, True))
+        for inp in node.inputs:
+            if inp._node is not None and id(inp) not in visited:
+                stack.append((inp, False))
+    order.reverse()
+    return order
+
+
+def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, upstream: np.ndarray) -> None:
+    if grad.dtype != leaf.data.dtype:
+        grad = grad.astype(leaf.data.dtype)
+    if leaf.grad is None:
+        # Own the memory: the leaf's .grad is later updated in place with +=.
+        leaf.grad = grad.copy() if (grad is upstream or grad.base is not None) else grad
+    else:
+        leaf.grad += grad
+
+
+def iter_backward(root: Tensor, grad=None, retain_graph: bool = False):
+    """Run backprop from ``root``, yielding ``(tensor, upstream, input_grads)`` per node.
+
+    ``input_grads`` are already summed to each input's shape. ``Tensor.backward`` drains this
+    generator; ``explain`` and the stepper read what it yields. There is no other backward.
+    """
+    if not root.requires_grad:
+        raise GraphError(
+            "backward() on a tensor that does not require grad: no input of the computation "
+            "had requires_grad=True (or it ran under no_grad())"
+        )
+    if grad is None:
+        if root.data.size != 1:
+            raise GraphError(
+                f"backward() without a gradient needs a scalar output, found shape "
+                f"{root.shape}; reduce it first (loss.sum() or loss.mean()) or pass "
+                "backward(grad=...) of the same shape"
+            )
+        grad = np.ones_like(root.data)
+    else:
+        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, root.data.dtype)
+        if grad.shape != root.shape:
+            raise ShapeError(
+                f"backward(grad=...) needs a gradient of the output's shape {root.shape}, "
+                f"found {grad.shape}"
+            )
+    if root._node is None:  # a leaf: its gradient is the seed itself
+        _accumulate_leaf(root, grad, grad)
+        return
+    grads = {id(root): grad}
+    anomaly = state.anomaly
+    for t in _topological_order(root):
+        g = grads.pop(id(t))
+        node = t._node
+        raw = node.prim.vjp(g, node.saved, node.needs)
+        in_grads = []
+        for inp, ig in zip(node.inputs, raw):
+            if ig is None or not inp.requires_grad:
+                in_grads.append(None)
+                continue
+            if ig.shape != inp.data.shape:
+                ig = unbroadcast(ig, inp.data.shape)
+            in_grads.append(ig)
+            if inp._node is None:
+                _accumulate_leaf(inp, ig, g)
+            else:
+                prev = grads.get(id(inp))
+                grads[id(inp)] = ig if prev is None else prev + ig
+        if anomaly is not None:
+            anomaly.on_backward(node, in_grads)
+        yield t, g, in_grads
+        if not retain_graph:
+            node.release()
+
+
+def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
+    """Accumulate d(root)/d(leaf) into every leaf's ``.grad``."""
+    deque(iter_backward(root, grad, retain_graph), maxlen=0)
+
+
+def check_can_require_grad(data: np.ndarray) -> None:
+    if data.dtype.kind != "f":
+        raise DTypeError(
+            f"only floating-point tensors can require a gradient, found dtype {data.dtype}; "
+            "create it with dtype=float32 or float64"
+        )

@@ -1,0 +1,754 @@
+"""THE chain-rule table: every primitive's forward, its vector-Jacobian product, its formula.
+
+Read a row top to bottom: the forward computes ``y`` and caches what the backward needs; the
+vjp turns the upstream gradient ``g = dJ/dy`` into ``dJ/d(input)`` for each input; the formula
+text is what ``explain`` prints. Broadcasting is undone by the engine (``unbroadcast``), not here.
+Nothing in chainrule computes a gradient any other way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chainrule.autograd import Primitive
+from chainrule.errors import ConfigError, ShapeError
+from chainrule.tensor import Tensor
+
+# LaTeX shorthands for the formulas.
+_G = r"\frac{\partial J}{\partial y}"
+
+
+def _d(var: str) -> str:
+    return r"\frac{\partial J}{\partial " + var + "}"
+
+
+def _expand(g, shape, axis, keepdims):
+    """Undo a reduction: put the reduced axes back and broadcast to ``shape``."""
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, shape)
+
+
+# ---------------------------------------------------------------- arithmetic
+add = Primitive(
+    "add",
+    lambda a, b: (a + b, None),
+    lambda g, s, needs: (g, g),
+    formulas=("dJ/da = dJ/dy", "dJ/db = dJ/dy"),
+    latex=(f"{_d('a')} = {_G}", f"{_d('b')} = {_G}"),
+)
+
+sub = Primitive(
+    "sub",
+    lambda a, b: (a - b, None),
+    lambda g, s, needs: (g, -g if needs[1] else None),
+    formulas=("dJ/da = dJ/dy", "dJ/db = -dJ/dy"),
+    latex=(f"{_d('a')} = {_G}", f"{_d('b')} = -{_G}"),
+)
+
+mul = Primitive(
+    "mul",
+    lambda a, b: (a * b, (a, b)),
+    lambda g, s, needs: (g * s[1] if needs[0] else None, g * s[0] if needs[1] else None),
+    formulas=("dJ/da = dJ/dy * b", "dJ/db = dJ/dy * a"),
+    latex=(rf"{_d('a')} = {_G} \circ b", rf"{_d('b')} = {_G} \circ a"),
+    saves=("a", "b"),
+)
+
+
+def _div_vjp(g, s, needs):
+    a, b = s
+    ga = g / b if needs[0] else None
+    gb = -g * a / (b * b) if needs[1] else None
+    return ga, gb
+
+
+div = Primitive(
+    "div",
+    lambda a, b: (a / b, (a, b)),
+    _div_vjp,
+    formulas=("dJ/da = dJ/dy / b", "dJ/db = -dJ/dy * a / b^2"),
+    latex=(rf"{_d('a')} = {_G} / b", rf"{_d('b')} = -{_G} \circ a / b^2"),
+    saves=("a", "b"),
+)
+
+
+def _pow_fwd(a, b):
+    y = a**b
+    return y, (a, b, y)
+
+
+def _pow_vjp(g, s, needs):
+    a, b, y = s
+    ga = g * b * a ** (b - 1) if needs[0] else None
+    gb = g * y * np.log(a) if needs[1] else None
+    return ga, gb
+
+
+pow = Primitive(  # noqa: A001 - the table's name for **
+    "pow",
+    _pow_fwd,
+    _pow_vjp,
+    formulas=("dJ/da = dJ/dy * b * a^(b-1)", "dJ/db = dJ/dy * a^b * log(a)"),
+    latex=(rf"{_d('a')} = {_G} \circ b\,a^{{b-1}}", rf"{_d('b')} = {_G} \circ a^b \log a"),
+    saves=("a", "b", "y"),
+)
+
+neg = Primitive(
+    "neg",
+    lambda a: (-a, None),
+    lambda g, s, needs: (-g,),
+    formulas=("dJ/da = -dJ/dy",),
+    latex=(f"{_d('a')} = -{_G}",),
+)
+
+
+def _matmul_fwd(a, b):
+    return a @ b, (a, b)
+
+
+def _matmul_vjp(g, s, needs):
+    # Promote 1-D operands the way matmul does, so one pair of formulas covers every case.
+    a, b = s
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    g2 = g
+    if a.ndim == 1:
+        g2 = np.expand_dims(g2, -2)
+    if b.ndim == 1:
+        g2 = np.expand_dims(g2, -1)
+    ga = gb = None
+    if needs[0]:
+        ga = g2 @ np.swapaxes(b2, -1, -2)
+        if a.ndim == 1:
+            ga = ga[..., 0, :]
+    if needs[1]:
+        gb = np.swapaxes(a2, -1, -2) @ g2
+        if b.ndim == 1:
+            gb = gb[..., :, 0]
+    return ga, gb
+
+
+matmul = Primitive(
+    "matmul",
+    _matmul_fwd,
+    _matmul_vjp,
+    formulas=("dJ/dA = dJ/dY B^T", "dJ/dB = A^T dJ/dY"),
+    latex=(rf"{_d('A')} = {_d('Y')} B^\top", rf"{_d('B')} = A^\top {_d('Y')}"),
+    saves=("A", "B"),
+)
+
+
+def _linear_fwd(x, w, b=None):
+    y = x @ w.T
+    if b is not None:
+        y += b
+    return y, (x, w)
+
+
+def _linear_vjp(g, s, needs):
+    x, w = s
+    gx = g @ w if needs[0] else None
+    gw = gb = None
+    if needs[1]:
+        gw = g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+    if len(needs) == 3 and needs[2]:
+        gb = g.reshape(-1, g.shape[-1]).sum(axis=0)
+    return gx, gw, gb
+
+
+linear = Primitive(
+    "linear",
+    _linear_fwd,
+    _linear_vjp,
+    formulas=(
+        "dJ/dx = dJ/dz W",
+        "dJ/dW = (dJ/dz)^T x",
+        "dJ/db = sum over the batch of dJ/dz",
+    ),
+    latex=(
+        rf"{_d('x')} = {_d('z')}\, W",
+        rf"{_d('W')} = \left({_d('z')}\right)^\top x",
+        rf"{_d('b')} = \sum_{{\text{{batch}}}} {_d('z')}",
+    ),
+    saves=("x", "W"),
+)
+
+cast = Primitive(
+    "cast",
+    lambda a, dtype: (a.astype(dtype), a.dtype),
+    lambda g, s, needs: (g.astype(s),),
+    formulas=("dJ/da = dJ/dy (in a's dtype)",),
+    latex=(f"{_d('a')} = {_G}",),
+)
+
+# ---------------------------------------------------------------- elementwise functions
+exp = Primitive(
+    "exp",
+    lambda a: (lambda y: (y, y))(np.exp(a)),
+    lambda g, y, needs: (g * y,),
+    formulas=("dJ/dx = dJ/dy * exp(x)",),
+    latex=(rf"{_d('x')} = {_G} \circ e^x",),
+    saves=("y",),
+)
+
+log = Primitive(
+    "log",
+    lambda a: (np.log(a), a),
+    lambda g, a, needs: (g / a,),
+    formulas=("dJ/dx = dJ/dy / x",),
+    latex=(rf"{_d('x')} = {_G} / x",),
+    saves=("x",),
+)
+
+sqrt = Primitive(
+    "sqrt",
+    lambda a: (lambda y: (y, y))(np.sqrt(a)),
+    lambda g, y, needs: (g / (2 * y),),
+    formulas=("dJ/dx = dJ/dy / (2 sqrt(x))",),
+    latex=(rf"{_d('x')} = {_G} / (2\sqrt{{x}})",),
+    saves=("y",),
+)
+
+abs = Primitive(  # noqa: A001
+    "abs",
+    lambda a: (np.abs(a), np.sign(a)),
+    lambda g, sign, needs: (g * sign,),
+    formulas=("dJ/dx = dJ/dy * sign(x)",),
+    latex=(rf"{_d('x')} = {_G} \circ \operatorname{{sign}}(x)",),
+    saves=("sign(x)",),
+)
+
+
+def _clip_fwd(a, lo=None, hi=None):
+    inside = np.ones(a.shape, dtype=bool)
+    if lo is not None:
+        inside &= a >= lo
+    if hi is not None:
+        inside &= a <= hi
+    return np.clip(a, lo, hi), inside
+
+
+clip = Primitive(
+    "clip",
+    _clip_fwd,
+    lambda g, inside, needs: (g * inside,),
+    formulas=("dJ/dx = dJ/dy * 1{lo <= x <= hi}",),
+    latex=(rf"{_d('x')} = {_G} \circ \mathbb{{1}}\{{lo \le x \le hi\}}",),
+    saves=("1{lo<=x<=hi}",),
+)
+
+
+def _tie_split(a, b, pick_a):
+    """maximum/minimum: the winner takes the gradient; a tie splits it evenly (as PyTorch)."""
+    tie = a == b
+    wa = np.where(tie, 0.5, pick_a.astype(a.dtype if a.dtype.kind == "f" else np.float64))
+    return wa
+
+
+def _maximum_fwd(a, b):
+    return np.maximum(a, b), _tie_split(a, b, a > b)
+
+
+def _minimum_fwd(a, b):
+    return np.minimum(a, b), _tie_split(a, b, a < b)
+
+
+def _select_vjp(g, wa, needs):
+    return (g * wa if needs[0] else None, g * (1 - wa) if needs[1] else None)
+
+
+maximum = Primitive(
+    "maximum",
+    _maximum_fwd,
+    _select_vjp,
+    formulas=("dJ/da = dJ/dy * 1{a > b}", "dJ/db = dJ/dy * 1{b > a}  (ties split 1/2)"),
+    latex=(rf"{_d('a')} = {_G} \circ \mathbb{{1}}\{{a > b\}}",
+           rf"{_d('b')} = {_G} \circ \mathbb{{1}}\{{b > a\}}"),
+    saves=("1{a wins}",),
+)
+
+minimum = Primitive(
+    "minimum",
+    _minimum_fwd,
+    _select_vjp,
+    formulas=("dJ/da = dJ/dy * 1{a < b}", "dJ/db = dJ/dy * 1{b < a}  (ties split 1/2)"),
+    latex=(rf"{_d('a')} = {_G} \circ \mathbb{{1}}\{{a < b\}}",
+           rf"{_d('b')} = {_G} \circ \mathbb{{1}}\{{b < a\}}"),
+    saves=("1{a wins}",),
+)
+
+
+def _where_fwd(a, b, cond):
+    return np.where(cond, a, b), cond
+
+
+where = Primitive(
+    "where",
+    _where_fwd,
+    lambda g, cond, needs: (
+        np.where(cond, g, 0) if needs[0] else None,
+        np.where(cond, 0, g) if needs[1] else None,
+    ),
+    formulas=("dJ/da = dJ/dy * 1{cond}", "dJ/db = dJ/dy * 1{not cond}"),
+    latex=(rf"{_d('a')} = {_G} \circ \mathbb{{1}}\{{c\}}",
+           rf"{_d('b')} = {_G} \circ \mathbb{{1}}\{{\lnot c\}}"),
+    saves=("cond",),
+)
+
+# ---------------------------------------------------------------- activations
+
+
+def _sigmoid(z):
+    # exp of a non-positive number only: finite for any |z| (1e4 included).
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
+
+
+sigmoid = Primitive(
+    "sigmoid",
+    lambda z: (lambda s: (s, s))(_sigmoid(z)),
+    lambda g, s, needs: (g * s * (1 - s),),
+    formulas=("dJ/dx = dJ/dy * s(1 - s)",),
+    latex=(rf"{_d('x')} = {_G} \circ \sigma(x)(1-\sigma(x))",),
+    saves=("s",),
+)
+
+tanh = Primitive(
+    "tanh",
+    lambda z: (lambda t: (t, t))(np.tanh(z)),
+    lambda g, t, needs: (g * (1 - t * t),),
+    formulas=("dJ/dx = dJ/dy * (1 - t^2)",),
+    latex=(rf"{_d('x')} = {_G} \circ (1 - \tanh^2 x)",),
+    saves=("t",),
+)
+
+
+def _relu_fwd(z):
+    mask = z > 0
+    return z * mask, mask
+
+
+relu = Primitive(
+    "relu",
+    _relu_fwd,
+    lambda g, mask, needs: (g * mask,),
+    formulas=("dJ/dx = dJ/dy * 1{x > 0}",),
+    latex=(rf"{_d('x')} = {_G} \circ \mathbb{{1}}\{{x > 0\}}",),
+    saves=("1{x>0}",),
+)
+
+
+def _leaky_fwd(z, slope=0.01):
+    slopes = np.where(z > 0, 1, slope).astype(z.dtype)
+    return z * slopes, slopes
+
+
+leaky_relu = Primitive(
+    "leaky_relu",
+    _leaky_fwd,
+    lambda g, slopes, needs: (g * slopes,),
+    formulas=("dJ/dx = dJ/dy * (1 if x > 0 else slope)",),
+    latex=(rf"{_d('x')} = {_G} \circ (\mathbb{{1}}\{{x>0\}} + \alpha\,\mathbb{{1}}\{{x\le 0\}})",),
+    saves=("slopes",),
+)
+
+identity = Primitive(
+    "identity",
+    lambda z: (z.copy(), None),
+    lambda g, s, needs: (g,),
+    formulas=("dJ/dx = dJ/dy",),
+    latex=(f"{_d('x')} = {_G}",),
+)
+
+
+def _softplus_fwd(z):
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))), z
+
+
+softplus = Primitive(
+    "softplus",
+    _softplus_fwd,
+    lambda g, z, needs: (g * _sigmoid(z),),
+    formulas=("dJ/dx = dJ/dy * sigmoid(x)",),
+    latex=(rf"{_d('x')} = {_G} \circ \sigma(x)",),
+    saves=("x",),
+)
+
+_GELU_C = np.sqrt(2 / np.pi)
+
+
+def _gelu_fwd(z):
+    # The tanh form (torch.nn.GELU(approximate="tanh")): NumPy has no erf.
+    inner = _GELU_C * (z + 0.044715 * z**3)
+    t = np.tanh(inner)
+    return 0.5 * z * (1 + t), (z, t)
+
+
+def _gelu_vjp(g, s, needs):
+    z, t = s
+    dinner = _GELU_C * (1 + 3 * 0.044715 * z * z)
+    return (g * (0.5 * (1 + t) + 0.5 * z * (1 - t * t) * dinner),)
+
+
+gelu = Primitive(
+    "gelu",
+    _gelu_fwd,
+    _gelu_vjp,
+    formulas=("dJ/dx = dJ/dy * (0.5(1 + t) + 0.5 x (1 - t^2) c(1 + 3k x^2)), "
+              "t = tanh(c(x + k x^3))",),
+    latex=(rf"{_d('x')} = {_G} \circ \left(\tfrac12(1+t) + \tfrac12 x(1-t^2)c(1+3kx^2)\right)",),
+    saves=("x", "t"),
+)
+
+
+def _step_fwd(z):
+    return (z >= 0).astype(z.dtype), z
+
+
+# The step g(z) = 1{z >= 0} (step(0) = 1, as on the slides). Its true derivative is zero
+# wherever it exists, so a step network gets no gradient at all; the surrogates below are
+# what "straight-through" training substitutes, each its own row so explain prints it.
+step = Primitive(
+    "step",
+    _step_fwd,
+    lambda g, z, needs: (np.zeros_like(g),),
+    formulas=("dJ/dx = 0  (the step is flat wherever it is differentiable)",),
+    latex=(f"{_d('x')} = 0",),
+    saves=("x",),
+)
+
+step_straight_through = Primitive(
+    "step_straight_through",
+    _step_fwd,
+    lambda g, z, needs: (g,),
+    formulas=("dJ/dx = dJ/dy  (straight-through surrogate)",),
+    latex=(rf"{_d('x')} \approx {_G}",),
+    saves=("x",),
+)
+
+step_sigmoid = Primitive(
+    "step_sigmoid",
+    _step_fwd,
+    lambda g, z, needs: (lambda s: (g * s * (1 - s),))(_sigmoid(z)),
+    formulas=("dJ/dx = dJ/dy * s(x)(1 - s(x))  (sigmoid surrogate)",),
+    latex=(rf"{_d('x')} \approx {_G} \circ \sigma(x)(1-\sigma(x))",),
+    saves=("x",),
+)
+
+STEP_DERIVATIVES = {"zero": step, "straight_through": step_straight_through,
+                    "sigmoid": step_sigmoid}
+
+# ---------------------------------------------------------------- softmax family
+
+
+def _logsumexp(z, axis):
+    m = np.max(z, axis=axis, keepdims=True)
+    return m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
+
+
+def _softmax_fwd(z, axis=-1):
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    p = e / e.sum(axis=axis, keepdims=True)
+    return p, (p, axis)
+
+
+softmax = Primitive(
+    "softmax",
+    _softmax_fwd,
+    lambda g, s, needs: (s[0] * (g - np.sum(g * s[0], axis=s[1], keepdims=True)),),
+    formulas=("dJ/dz = y_hat * (dJ/dy_hat - sum(dJ/dy_hat * y_hat))",),
+    latex=(rf"{_d('z')} = \hat y \circ \left({_d(chr(92) + 'hat y')} - "
+           rf"\langle {_d(chr(92) + 'hat y')}, \hat y\rangle\right)",),
+    saves=("y_hat",),
+)
+
+
+def _log_softmax_fwd(z, axis=-1):
+    out = z - _logsumexp(z, axis)
+    return out, (out, axis)
+
+
+log_softmax = Primitive(
+    "log_softmax",
+    _log_softmax_fwd,
+    lambda g, s, needs: (g - np.exp(s[0]) * np.sum(g, axis=s[1], keepdims=True),),
+    formulas=("dJ/dz = dJ/dy - softmax(z) * sum(dJ/dy)",),
+    latex=(rf"{_d('z')} = {_G} - \operatorname{{softmax}}(z) \sum {_G}",),
+    saves=("log y_hat",),
+)
+
+# ---------------------------------------------------------------- fused losses
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction):
+    if reduction not in _REDUCTIONS:
+        raise ConfigError(f"reduction must be one of {_REDUCTIONS}, found {reduction!r}")
+
+
+def _targets_as_rows(z2, target):
+    """Integer labels (N,) or probability rows (N, C) -> rows y of shape (N, C)."""
+    n, c = z2.shape
+    target = np.asarray(target)
+    if target.dtype.kind in "iub":
+        labels = target.reshape(-1)
+        if labels.shape[0] != n:
+            raise ShapeError(f"cross_entropy: {n} rows of logits but {labels.shape[0]} labels")
+        if labels.size and (labels.min() < 0 or labels.max() >= c):
+            raise ShapeError(
+                f"cross_entropy: labels must lie in [0, {c - 1}] for {c} classes, "
+                f"found {labels.min()}..{labels.max()}"
+            )
+        y = np.zeros((n, c), dtype=z2.dtype)
+        y[np.arange(n), labels] = 1
+        return y
+    y = target.reshape(n, -1).astype(z2.dtype, copy=False)
+    if y.shape != (n, c):
+        raise ShapeError(
+            f"cross_entropy: probability targets must have the logits' shape {(n, c)}, "
+            f"found {target.shape}"
+        )
+    return y
+
+
+def _cross_entropy_fwd(z, target, reduction="mean"):
+    _check_reduction(reduction)
+    z2 = z.reshape(1, -1) if z.ndim == 1 else z
+    y = _targets_as_rows(z2, target)
+    logp = z2 - _logsumexp(z2, axis=1)
+    per_row = -np.sum(y * logp, axis=1)
+    if reduction == "mean":
+        out = per_row.mean()
+    elif reduction == "sum":
+        out = per_row.sum()
+    else:
+        out = per_row if z.ndim > 1 else per_row[0]
+    return np.asarray(out, dtype=z.dtype), (np.exp(logp), y, reduction, z.shape)
+
+
+def _cross_entropy_vjp(g, s, needs):
+    p, y, reduction, shape = s
+    delta = p - y  # the recitation's delta_1 = y_hat - y
+    if reduction == "mean":
+        delta *= g / p.shape[0]
+    elif reduction == "sum":
+        delta *= g
+    else:
+        delta *= np.reshape(g, (-1, 1))
+    return (delta.reshape(shape),)
+
+
+cross_entropy = Primitive(
+    "cross_entropy",
+    _cross_entropy_fwd,
+    _cross_entropy_vjp,
+    formulas=("delta = dJ/dz = (y_hat - y) / N,  y_hat = softmax(z)",),
+    latex=(rf"\delta = {_d('z')} = \frac{{1}}{{N}}(\hat y - y)",),
+    saves=("y_hat", "y"),
+)
+
+
+def _mse_fwd(pred, target, reduction="mean"):
+    _check_reduction(reduction)
+    diff = pred - target
+    sq = diff * diff
+    out = sq.mean() if reduction == "mean" else sq.sum() if reduction == "sum" else sq
+    scale = 2 / sq.size if reduction == "mean" else 2
+    return np.asarray(out, dtype=sq.dtype), (diff, scale)
+
+
+def _mse_vjp(g, s, needs):
+    diff, scale = s
+    gp = g * scale * diff
+    return gp if needs[0] else None, -gp if needs[1] else None
+
+
+mse_loss = Primitive(
+    "mse_loss",
+    _mse_fwd,
+    _mse_vjp,
+    formulas=("dJ/dy_hat = 2 (y_hat - y) / N", "dJ/dy = -2 (y_hat - y) / N"),
+    latex=(r"\frac{\partial J}{\partial \hat y} = \frac{2}{N}(\hat y - y)",
+           r"\frac{\partial J}{\partial y} = -\frac{2}{N}(\hat y - y)"),
+    saves=("y_hat - y",),
+)
+
+
+def _bce_logits_fwd(z, target, reduction="mean"):
+    _check_reduction(reduction)
+    y = np.asarray(target, dtype=z.dtype).reshape(z.shape) if np.size(target) == z.size \
+        else np.broadcast_to(np.asarray(target, dtype=z.dtype), z.shape)
+    per = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    out = per.mean() if reduction == "mean" else per.sum() if reduction == "sum" else per
+    n = z.size if reduction == "mean" else 1
+    return np.asarray(out, dtype=z.dtype), (_sigmoid(z), y, n)
+
+
+binary_cross_entropy_with_logits = Primitive(
+    "binary_cross_entropy_with_logits",
+    _bce_logits_fwd,
+    lambda g, s, needs: (g * (s[0] - s[1]) / s[2],),
+    formulas=("dJ/dz = (sigmoid(z) - y) / N",),
+    latex=(rf"{_d('z')} = \frac{{1}}{{N}}(\sigma(z) - y)",),
+    saves=("sigmoid(z)", "y"),
+)
+
+# ---------------------------------------------------------------- shape and reductions
+
+
+def _reshape_fwd(a, shape):
+    return a.reshape(shape), a.shape
+
+
+reshape = Primitive(
+    "reshape",
+    _reshape_fwd,
+    lambda g, shape, needs: (g.reshape(shape),),
+    formulas=("dJ/dx = reshape(dJ/dy, x.shape)",),
+    latex=(rf"{_d('x')} = \operatorname{{reshape}}({_G})",),
+)
+
+
+def _transpose_fwd(a, axes=None):
+    return np.transpose(a, axes), axes
+
+
+def _transpose_vjp(g, axes, needs):
+    return (np.transpose(g, None if axes is None else np.argsort(axes)),)
+
+
+transpose = Primitive(
+    "transpose",
+    _transpose_fwd,
+    _transpose_vjp,
+    formulas=("dJ/dx = transpose(dJ/dy) back",),
+    latex=(rf"{_d('x')} = \left({_G}\right)^\top",),
+)
+
+
+def _is_basic_index(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis
+               for i in items)
+
+
+def _getitem_fwd(a, index):
+    return a[index], (a.shape, a.dtype, index)
+
+
+def _getitem_vjp(g, s, needs):
+    shape, dtype, index = s
+    gx = np.zeros(shape, dtype=np.result_type(dtype, g.dtype))
+    if _is_basic_index(index):
+        gx[index] = g  # a basic index selects each element at most once
+    else:
+        np.add.at(gx, index, g)  # fancy indices may repeat: scatter-add
+    return (gx,)
+
+
+getitem = Primitive(
+    "getitem",
+    _getitem_fwd,
+    _getitem_vjp,
+    formulas=("dJ/dx = zeros with dJ/dy scattered (added) at the index",),
+    latex=(rf"{_d('x')}[\text{{idx}}] \mathrel{{+}}= {_G}",),
+)
+
+
+def _sum_fwd(a, axis=None, keepdims=False):
+    return np.sum(a, axis=axis, keepdims=keepdims), (a.shape, axis, keepdims)
+
+
+sum = Primitive(  # noqa: A001
+    "sum",
+    _sum_fwd,
+    lambda g, s, needs: (_expand(g, *s),),
+    formulas=("dJ/dx = dJ/dy broadcast back over the summed axes",),
+    latex=(rf"{_d('x')} = {_G} \mathbf{{1}}^\top",),
+)
+
+
+def _mean_fwd(a, axis=None, keepdims=False):
+    out = np.mean(a, axis=axis, keepdims=keepdims)
+    count = a.size // max(np.size(out), 1) if a.size else 1
+    return out, (a.shape, axis, keepdims, count)
+
+
+mean = Primitive(
+    "mean",
+    _mean_fwd,
+    lambda g, s, needs: (_expand(g / s[3], *s[:3]),),
+    formulas=("dJ/dx = dJ/dy / n broadcast back over the averaged axes",),
+    latex=(rf"{_d('x')} = \frac{{1}}{{n}} {_G} \mathbf{{1}}^\top",),
+)
+
+
+def _extreme_fwd(reduce):
+    def forward(a, axis=None, keepdims=False):
+        out = reduce(a, axis=axis, keepdims=True)
+        winners = a == out
+        share = winners / winners.sum(axis=axis, keepdims=True)  # ties split evenly
+        res = out if keepdims else (out.reshape(()) if axis is None else np.squeeze(out, axis))
+        return res, (share.astype(a.dtype, copy=False), axis, keepdims)
+
+    return forward
+
+
+def _extreme_vjp(g, s, needs):
+    share, axis, keepdims = s
+    return (_expand(g, share.shape, axis, keepdims) * share,)
+
+
+max = Primitive(  # noqa: A001
+    "max",
+    _extreme_fwd(np.max),
+    _extreme_vjp,
+    formulas=("dJ/dx = dJ/dy at the arg max (ties share it)",),
+    latex=(rf"{_d('x')} = {_G} \circ \mathbb{{1}}\{{x = \max x\}}",),
+)
+
+min = Primitive(  # noqa: A001
+    "min",
+    _extreme_fwd(np.min),
+    _extreme_vjp,
+    formulas=("dJ/dx = dJ/dy at the arg min (ties share it)",),
+    latex=(rf"{_d('x')} = {_G} \circ \mathbb{{1}}\{{x = \min x\}}",),
+)
+
+
+def _concat_fwd(*arrays, axis=0):
+    sizes = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+    return np.concatenate(arrays, axis=axis), (sizes, axis)
+
+
+concatenate = Primitive(
+    "concatenate",
+    _concat_fwd,
+    lambda g, s, needs: tuple(np.split(g, s[0], axis=s[1])),
+    formulas=("dJ/dx_i = the slice of dJ/dy that x_i filled",),
+    latex=(rf"{_d('x_i')} = \left[{_G}\right]_i",),
+)
+
+
+def _stack_fwd(*arrays, axis=0):
+    return np.stack(arrays, axis=axis), (len(arrays), axis)
+
+
+stack = Primitive(
+    "stack",
+    _stack_fwd,
+    lambda g, s, needs: tuple(np.take(g, i, axis=s[1]) for i in range(s[0])),
+    formulas=("dJ/dx_i = dJ/dy[i] along the stacked axis",),
+    latex=(rf"{_d('x_i')} = \left[{_G}\right]_i",),
+)
+
+
+def all_primitives() -> dict:
+    """Every row of the table, by name (for explain, docs and the tests)."""
+    return {p.name: p for p in globals().values() if isinstance(p, Primitive)}
+
+
+def as_tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor._wrap(np.asarray(x))

@@ -1,0 +1,264 @@
+"""Tensor: a NumPy array, its gradient, and the node of the op that made it.
+
+The vocabulary is PyTorch's (``requires_grad``, ``.grad``, ``.backward()``, ``.detach()``);
+every operator forwards to a primitive of the chain-rule table in ``ops.py``.
+
+dtype rules: Python floats and lists of floats become float32 (like PyTorch); NumPy arrays
+keep their dtype; Python ints become int64. Mixing follows NumPy's promotion (NEP 50), which
+for floats is PyTorch's: float32 with float64 gives float64, and a Python scalar takes the
+tensor's dtype. Only floating-point tensors can require a gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_FLOAT_DEFAULT = np.float32
+
+
+def _as_array(data, dtype=None) -> np.ndarray:
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.array(data, dtype=dtype)
+    if isinstance(data, np.ndarray):
+        return data.copy()
+    arr = np.array(data)
+    if arr.dtype == np.float64 and not isinstance(data, np.generic):
+        arr = arr.astype(_FLOAT_DEFAULT)
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that can record how it was computed."""
+
+    __slots__ = ("data", "grad", "requires_grad", "name", "_node", "__weakref__")
+    __array_ufunc__ = None  # make NumPy defer to our reflected operators (array + tensor)
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
+        self.data = _as_array(data, dtype)
+        self.grad = None
+        self.name = name
+        self._node = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, array: np.ndarray) -> Tensor:
+        """Fast constructor for op results: no copy, no checks."""
+        t = object.__new__(cls)
+        t.data = array if isinstance(array, np.ndarray) else np.asarray(array)
+        t.grad = None
+        t.requires_grad = False
+        t.name = None
+        t._node = None
+        return t
+
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        if flag:
+            _autograd.check_can_require_grad(self.data)
+        self.requires_grad = bool(flag)
+        return self
+
+    # ----- array facts -----
+    shape = property(lambda self: self.data.shape)
+    dtype = property(lambda self: self.data.dtype)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: self.data.size)
+    is_leaf = property(lambda self: self._node is None)
+
+    def __len__(self):
+        return len(self.data)
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self):
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """The same values, cut from the graph (shares memory, like PyTorch)."""
+        return Tensor._wrap(self.data)
+
+    def astype(self, dtype) -> Tensor:
+        return _ops.cast(self, dtype=np.dtype(dtype))
+
+    float = lambda self: self.astype(np.float32)  # noqa: E731
+    double = lambda self: self.astype(np.float64)  # noqa: E731
+
+    def backward(self, grad=None, retain_graph: bool = False) -> None:
+        """Backpropagate from this tensor; leaf gradients accumulate into ``.grad``."""
+        _autograd.backward(self, grad, retain_graph)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = ""
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extra += f", dtype={self.data.dtype}"
+        if self.requires_grad:
+            extra += ", requires_grad=True"
+        if self.name:
+            extra += f", name={self.name!r}"
+        return f"tensor({body}{extra})"
+
+    __hash__ = object.__hash__  # __eq__ is elementwise, identity stays the hash
+
+    # ----- arithmetic (gradients through ops.py) -----
+    def __add__(self, other):
+        return _ops.add(self, _lift(other, self))
+
+    def __radd__(self, other):
+        return _ops.add(_lift(other, self), self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, _lift(other, self))
+
+    def __rsub__(self, other):
+        return _ops.sub(_lift(other, self), self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, _lift(other, self))
+
+    def __rmul__(self, other):
+        return _ops.mul(_lift(other, self), self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, _lift(other, self))
+
+    def __rtruediv__(self, other):
+        return _ops.div(_lift(other, self), self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, _lift(other, self))
+
+    def __rpow__(self, other):
+        return _ops.pow(_lift(other, self), self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, _lift(other, self))
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(_lift(other, self), self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    # ----- comparisons: boolean tensors, no gradient -----
+    def _compare(self, other, fn):
+        other = other.data if isinstance(other, Tensor) else other
+        return Tensor._wrap(fn(self.data, other))
+
+    __lt__ = lambda self, o: self._compare(o, np.less)  # noqa: E731
+    __le__ = lambda self, o: self._compare(o, np.less_equal)  # noqa: E731
+    __gt__ = lambda self, o: self._compare(o, np.greater)  # noqa: E731
+    __ge__ = lambda self, o: self._compare(o, np.greater_equal)  # noqa: E731
+    __eq__ = lambda self, o: self._compare(o, np.equal)  # noqa: E731
+    __ne__ = lambda self, o: self._compare(o, np.not_equal)  # noqa: E731
+
+    # ----- shape -----
+    def __getitem__(self, index):
+        return _ops.getitem(self, index=_index_arrays(index))
+
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _ops.reshape(self, shape=shape)
+
+    def view(self, *shape):
+        return self.reshape(*shape)
+
+    def flatten(self, start_dim: int = 0):
+        return self.reshape(self.shape[:start_dim] + (-1,))
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _ops.transpose(self, axes=axes or None)
+
+    @property
+    def T(self):
+        return _ops.transpose(self, axes=None)
+
+    # ----- reductions -----
+    def sum(self, axis=None, keepdims: bool = False):
+        return _ops.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims: bool = False):
+        return _ops.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims: bool = False):
+        return _ops.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims: bool = False):
+        return _ops.min(self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis=None):
+        return Tensor._wrap(np.argmax(self.data, axis=axis))
+
+    # ----- elementwise functions -----
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def abs(self):
+        return _ops.abs(self)
+
+    def clip(self, min=None, max=None):  # noqa: A002 - NumPy's and PyTorch's names
+        return _ops.clip(self, lo=min, hi=max)
+
+    clamp = clip
+
+    def relu(self):
+        return _ops.relu(self)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def tanh(self):
+        return _ops.tanh(self)
+
+
+def _lift(value, like: Tensor) -> Tensor:
+    """Wrap a constant operand; a Python scalar takes the tensor's dtype (NEP 50)."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (int, float)) and like.data.dtype.kind == "f":
+        return Tensor._wrap(np.asarray(value, dtype=like.data.dtype))
+    return Tensor._wrap(np.asarray(value))
+
+
+def _index_arrays(index):
+    """Indices may contain tensors; the table works on plain arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+def tensor(data, requires_grad: bool = False, dtype=None, name: str | None = None) -> Tensor:
+    """Create a tensor (copies ``data``). See the module docstring for the dtype rules."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+# Imported last: both modules use Tensor at call time only (breaks the import cycle).
+from chainrule import autograd as _autograd  # noqa: E402
+from chainrule import ops as _ops  # noqa: E402
