@@ -12,7 +12,7 @@ from collections import deque
 
 import numpy as np
 
-from chainrule.errors import DTypeError, GraphError, ShapeError
+from chainrule.errors import ChainruleError, DTypeError, GraphError, ShapeError
 from chainrule.tensor import Tensor
 
 
@@ -55,13 +55,14 @@ def is_grad_enabled() -> bool:
 class Node:
     """What the forward pass cached for one op: its rule, its inputs and the saved values."""
 
-    __slots__ = ("prim", "inputs", "saved", "needs", "released", "site")
+    __slots__ = ("prim", "inputs", "saved", "needs", "params", "released", "site")
 
-    def __init__(self, prim, inputs, saved, needs):
+    def __init__(self, prim, inputs, saved, needs, params):
         self.prim = prim
         self.inputs = inputs
         self.saved = saved
         self.needs = needs
+        self.params = params  # the op's keyword options (axis, index, ...), for inspection
         self.released = False
         self.site = None  # where the user created it; filled in by detect_anomaly
 
@@ -98,6 +99,8 @@ class Primitive:
         arrays = [t.data for t in inputs]
         try:
             out, saved = self.forward(*arrays, **params)
+        except ChainruleError:
+            raise
         except ValueError as exc:
             shapes = " and ".join(str(a.shape) for a in arrays)
             raise ShapeError(
@@ -109,7 +112,7 @@ class Primitive:
             needs = tuple([t.requires_grad for t in inputs])
             if True in needs:
                 out.requires_grad = True
-                out._node = Node(self, inputs, saved, needs)
+                out._node = Node(self, inputs, saved, needs, params)
         if state.anomaly is not None:
             state.anomaly.on_forward(self, inputs, out)
         return out

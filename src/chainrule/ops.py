@@ -113,10 +113,12 @@ def _matmul_vjp(g, s, needs):
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     g2 = g
-    if a.ndim == 1:
-        g2 = np.expand_dims(g2, -2)
-    if b.ndim == 1:
-        g2 = np.expand_dims(g2, -1)
+    if a.ndim == 1 and b.ndim == 1:
+        g2 = np.reshape(g, (1, 1))
+    elif a.ndim == 1:
+        g2 = np.expand_dims(g, -2)
+    elif b.ndim == 1:
+        g2 = np.expand_dims(g, -1)
     ga = gb = None
     if needs[0]:
         ga = g2 @ np.swapaxes(b2, -1, -2)
@@ -672,7 +674,7 @@ sum = Primitive(  # noqa: A001
 
 def _mean_fwd(a, axis=None, keepdims=False):
     out = np.mean(a, axis=axis, keepdims=keepdims)
-    count = a.size // max(np.size(out), 1) if a.size else 1
+    count = a.size // np.size(out) if np.size(out) else 1
     return out, (a.shape, axis, keepdims, count)
 
 
