@@ -1,0 +1,55 @@
+"""Small real data sets generated or read offline through optional packages (extra "data")."""
+
+import functools
+import random
+
+import numpy as np
+
+from chainrule.errors import require
+
+from ._checks import check_int
+from .record import Dataset
+
+_DIGIT_CLASSES = [str(d) for d in range(10)]
+
+
+def digits():
+    """scikit-learn's bundled 8x8 handwritten digits: 1797 images, 64 pixels scaled to [0, 1]."""
+    sk_datasets = require("sklearn.datasets", "data")
+    bunch = sk_datasets.load_digits()  # ships with scikit-learn: no network
+    X = np.asarray(bunch.data, dtype=np.float64) / 16.0  # pixel intensities are 0..16
+    y = np.asarray(bunch.target, dtype=np.int64)
+    return Dataset(X, y, "classification", _DIGIT_CLASSES, list(bunch.feature_names), "digits",
+                   "8x8 handwritten digits (UCI, via scikit-learn), pixels scaled to [0, 1]")
+
+
+def mnist1d(seed=42):
+    """MNIST-1D (Greydanus, 2020), generated offline: 4000 train / 1000 test signals of length 40.
+
+    ``seed=42`` reproduces the published split. The result is cached in-process.
+    """
+    X, y, X_test, y_test = _make_mnist1d(check_int("seed", seed, minimum=0))
+    # Copies, so a caller editing its arrays cannot corrupt the cache.
+    return Dataset(X.copy(), y.copy(), "classification", _DIGIT_CLASSES,
+                   [f"t{j}" for j in range(X.shape[1])], "mnist1d",
+                   f"MNIST-1D, generated with seed {seed} (42 is the published split)",
+                   X_test.copy(), y_test.copy())
+
+
+@functools.lru_cache(maxsize=4)
+def _make_mnist1d(seed):
+    mnist1d_data = require("mnist1d.data", "data")
+    args = mnist1d_data.get_dataset_args()
+    args.seed = seed
+    # make_dataset seeds numpy's and Python's global generators; restore them afterwards so
+    # loading data never changes the caller's random streams.
+    np_state, py_state = np.random.get_state(), random.getstate()
+    try:
+        # make_dataset only builds the arrays; get_dataset would try the network first.
+        data = mnist1d_data.make_dataset(args)
+    finally:
+        np.random.set_state(np_state)
+        random.setstate(py_state)
+    return (np.asarray(data["x"], dtype=np.float64), np.asarray(data["y"], dtype=np.int64),
+            np.asarray(data["x_test"], dtype=np.float64),
+            np.asarray(data["y_test"], dtype=np.int64))
