@@ -1,0 +1,118 @@
+"""MLP: the multilayer perceptron of the slides, Linear -> activation -> ... -> Linear."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chainrule.errors import ConfigError
+from chainrule.nn.activations import activation_module
+from chainrule.nn.config import dtype_name, from_config, parse_dtype, register
+from chainrule.nn.containers import Sequential
+from chainrule.nn.dropout import Dropout
+from chainrule.nn.init import as_generator
+from chainrule.nn.linear import Linear
+from chainrule.nn.module import Module
+
+
+def _spec_config(spec):
+    """What get_config records for an activation spec: its name, or the module's config."""
+    if spec is None or isinstance(spec, str):
+        return spec.lower() if isinstance(spec, str) else None
+    if isinstance(spec, dict):
+        return spec
+    return activation_module(spec).get_config()
+
+
+def _fresh(spec):
+    """A new activation module per layer (a shared instance is copied through its config)."""
+    if isinstance(spec, Module):
+        try:
+            return from_config(spec.get_config())
+        except ConfigError:
+            return spec  # a custom module without a config: share it (activations are stateless)
+    return activation_module(spec)
+
+
+@register
+class MLP(Module):
+    """``MLP(sizes, activation="relu", output_activation=None, dropout=0.0, bias=True,
+    seed=None, dtype=float32)``.
+
+    ``MLP([64, 128, 10])`` is Linear(64, 128) -> ReLU -> Linear(128, 10), returning logits.
+    ``activation`` is one name/module/config for every hidden layer, or a list of
+    ``len(sizes) - 2`` of them. One Generator from ``seed`` draws the layers in order (dropout
+    masks get generators spawned after the weights, so dropout never changes the weights).
+    The forward pass names the outputs z1, h1, ..., z{L} (and y_hat after an output activation).
+    """
+
+    def __init__(self, sizes, activation="relu", output_activation=None, dropout: float = 0.0,
+                 bias: bool = True, seed=None, dtype=np.float32):
+        super().__init__()
+        sizes = list(sizes) if isinstance(sizes, (list, tuple)) else sizes
+        if (not isinstance(sizes, list) or len(sizes) < 2
+                or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0
+                           for n in sizes)):
+            raise ConfigError(
+                f"MLP sizes must be a list of at least two positive integers "
+                f"(input, hidden..., output), found {sizes!r}"
+            )
+        self.sizes = [int(n) for n in sizes]
+        n_hidden = len(sizes) - 2
+        if isinstance(activation, (list, tuple)):
+            if len(activation) != n_hidden:
+                raise ConfigError(
+                    f"MLP got {len(activation)} activations for {n_hidden} hidden layers; give "
+                    f"one per hidden layer (len(sizes) - 2 = {n_hidden}) or a single one"
+                )
+            specs = list(activation)
+        else:
+            specs = [activation] * n_hidden
+        dropout = float(dropout)
+        if not 0.0 <= dropout < 1.0:
+            raise ConfigError(f"MLP dropout must lie in [0, 1), found {dropout}")
+        dtype = parse_dtype(dtype)
+
+        rng = as_generator(seed)
+        linears = [Linear(sizes[i], sizes[i + 1], bias=bias, seed=rng, dtype=dtype)
+                   for i in range(len(sizes) - 1)]
+        drops = ([Dropout(dropout, seed=g) for g in rng.spawn(n_hidden)]
+                 if dropout > 0 and n_hidden else [])
+        layers = []
+        for i, lin in enumerate(linears):
+            layers.append(lin)
+            if i < n_hidden:
+                layers.append(_fresh(specs[i]))
+                if drops:
+                    layers.append(drops[i])
+        if output_activation is not None:
+            layers.append(_fresh(output_activation))
+
+        self._activation = (
+            [_spec_config(s) for s in specs] if isinstance(activation, (list, tuple))
+            else _spec_config(activation)
+        )
+        self._output_activation = _spec_config(output_activation)
+        self.dropout = dropout
+        self.layers = Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x)
+
+    @property
+    def linears(self) -> list:
+        """The Linear layers, in order."""
+        return [m for m in self.layers if isinstance(m, Linear)]
+
+    @property
+    def in_features(self) -> int:
+        return self.sizes[0]
+
+    @property
+    def out_features(self) -> int:
+        return self.sizes[-1]
+
+    def get_config(self) -> dict:
+        first = self.linears[0]
+        return {"type": "MLP", "sizes": list(self.sizes), "activation": self._activation,
+                "output_activation": self._output_activation, "dropout": self.dropout,
+                "bias": first.bias is not None, "dtype": dtype_name(first.weight.dtype)}

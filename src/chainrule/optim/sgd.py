@@ -1,0 +1,65 @@
+"""SGD with momentum, Nesterov momentum and L2 weight decay, exactly torch.optim.SGD's rule.
+
+    g <- grad + weight_decay * p
+    b <- g on the first step, then momentum * b + (1 - dampening) * g
+    g <- g + momentum * b   (nesterov)   or   g <- b   (classical momentum)
+    p <- p - lr * g
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chainrule.errors import ConfigError
+from chainrule.optim.optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+                 nesterov: bool = False, weight_decay: float = 0.0):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      nesterov=nesterov, weight_decay=weight_decay))
+
+    def _check(self, group):
+        super()._check(group)
+        if not group["momentum"] >= 0:
+            raise ConfigError(f"momentum must be >= 0, found {group['momentum']}")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ConfigError("Nesterov momentum needs momentum > 0 and dampening = 0")
+
+    def _update(self, group):
+        lr, mom, wd = group["lr"], group["momentum"], group["weight_decay"]
+        damp, nesterov = group["dampening"], group["nesterov"]
+        extra = 2 if (nesterov or damp) else 1
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            d = p.data
+            bufs = self._buffers(p, extra)
+            tmp = bufs[0]
+            if wd:
+                np.multiply(d, wd, out=tmp)
+                np.add(g, tmp, out=tmp)
+                g = tmp
+            if mom:
+                st = self.state.get(p)
+                if st is None:
+                    buf = g.copy()
+                    self.state[p] = {"momentum_buffer": buf}
+                else:
+                    buf = st["momentum_buffer"]
+                    buf *= mom
+                    if damp:
+                        np.multiply(g, 1 - damp, out=bufs[1])
+                        buf += bufs[1]
+                    else:
+                        buf += g
+                if nesterov:
+                    np.multiply(buf, mom, out=bufs[1])
+                    np.add(g, bufs[1], out=tmp)
+                    g = tmp
+                else:
+                    g = buf
+            np.multiply(g, lr, out=tmp)
+            np.subtract(d, tmp, out=d)
