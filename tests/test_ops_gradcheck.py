@@ -181,3 +181,10 @@ def test_max_ties_share_the_gradient():
     x = cr.tensor([1.0, 3.0, 3.0], requires_grad=True)
     x.max().backward()
     np.testing.assert_array_equal(x.grad, [0.0, 0.5, 0.5])
+
+
+@pytest.mark.parametrize("x_shape", [(4,), (2, 3, 4)])
+def test_linear_on_a_single_example_and_on_stacked_batches(x_shape):
+    x, w, b = _x(x_shape, 0), _x((5, 4), 1), _x((5,), 2)
+    np.testing.assert_allclose(F.linear(x, w, b).data, x @ w.T + b)
+    _check(F.linear, x, w, b)

@@ -15,6 +15,8 @@ import numpy as np
 from chainrule.errors import ChainruleError, DTypeError, GraphError, ShapeError
 from chainrule.tensor import Tensor
 
+_wrap = Tensor._wrap
+
 
 class _State:
     """Process-wide switches read on every op (attribute look-ups are the cheapest check)."""
@@ -96,7 +98,17 @@ class Primitive:
         return f"Primitive({self.name!r})"
 
     def __call__(self, *inputs, **params):
-        arrays = [t.data for t in inputs]
+        # The hot path of every forward pass: no comprehensions, no helper calls.
+        if len(inputs) == 1:
+            arrays = (inputs[0].data,)
+            needs = (inputs[0].requires_grad,)
+        elif len(inputs) == 2:
+            a, b = inputs
+            arrays = (a.data, b.data)
+            needs = (a.requires_grad, b.requires_grad)
+        else:
+            arrays = tuple([t.data for t in inputs])
+            needs = tuple([t.requires_grad for t in inputs])
         try:
             out, saved = self.forward(*arrays, **params)
         except ChainruleError:
@@ -107,12 +119,10 @@ class Primitive:
                 f"{self.name}: cannot combine inputs of shapes {shapes} ({exc}); "
                 "reshape or transpose one of them so the shapes fit"
             ) from None
-        out = Tensor._wrap(out)
-        if state.grad_enabled:
-            needs = tuple([t.requires_grad for t in inputs])
-            if True in needs:
-                out.requires_grad = True
-                out._node = Node(self, inputs, saved, needs, params)
+        out = _wrap(out)
+        if True in needs and state.grad_enabled:
+            out.requires_grad = True
+            out._node = Node(self, inputs, saved, needs, params)
         if state.anomaly is not None:
             state.anomaly.on_forward(self, inputs, out)
         return out
@@ -131,15 +141,16 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 def _topological_order(root: Tensor) -> list:
     """Non-leaf tensors reachable from ``root``, root first, each before its inputs."""
-    order, visited, stack = [], set(), [(root, False)]
+    order, visited, stack = [], set(), [root]
+    append, push, pop = order.append, stack.append, stack.pop
     while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
+        t = pop()
+        if t.__class__ is _Done:  # every input of t.tensor is already in the order
+            append(t.tensor)
             continue
-        if id(t) in visited:
+        if t in visited:
             continue
-        visited.add(id(t))
+        visited.add(t)
         node = t._node
         if node.released:
             raise GraphError(
@@ -147,12 +158,21 @@ def _topological_order(root: Tensor) -> list:
                 "the first backward() freed the values the forward pass cached; call "
                 "backward(retain_graph=True) the first time, or run the forward pass again"
             )
-        stack.append((t, True))
+        push(_Done(t))
         for inp in node.inputs:
-            if inp._node is not None and id(inp) not in visited:
-                stack.append((inp, False))
+            if inp._node is not None and inp not in visited:
+                push(inp)
     order.reverse()
     return order
+
+
+class _Done:
+    """Stack marker of the iterative post-order walk."""
+
+    __slots__ = ("tensor",)
+
+    def __init__(self, tensor):
+        self.tensor = tensor
 
 
 def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, upstream: np.ndarray) -> None:
@@ -194,15 +214,15 @@ def iter_backward(root: Tensor, grad=None, retain_graph: bool = False):
     if root._node is None:  # a leaf: its gradient is the seed itself
         _accumulate_leaf(root, grad, grad)
         return
-    grads = {id(root): grad}
+    grads = {root: grad}  # tensors hash by identity
     anomaly = state.anomaly
     for t in _topological_order(root):
-        g = grads.pop(id(t))
+        g = grads.pop(t)
         node = t._node
         raw = node.prim.vjp(g, node.saved, node.needs)
         in_grads = []
-        for inp, ig in zip(node.inputs, raw):
-            if ig is None or not inp.requires_grad:
+        for inp, ig, need in zip(node.inputs, raw, node.needs):
+            if not need or ig is None:
                 in_grads.append(None)
                 continue
             if ig.shape != inp.data.shape:
@@ -210,14 +230,17 @@ def iter_backward(root: Tensor, grad=None, retain_graph: bool = False):
             in_grads.append(ig)
             if inp._node is None:
                 _accumulate_leaf(inp, ig, g)
+            elif inp in grads:
+                grads[inp] = grads[inp] + ig
             else:
-                prev = grads.get(id(inp))
-                grads[id(inp)] = ig if prev is None else prev + ig
+                grads[inp] = ig
         if anomaly is not None:
             anomaly.on_backward(node, in_grads)
         yield t, g, in_grads
-        if not retain_graph:
-            node.release()
+        if not retain_graph:  # free what the forward pass cached (node.release(), inlined)
+            node.inputs = ()
+            node.saved = None
+            node.released = True
 
 
 def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:

@@ -150,12 +150,13 @@ def _linear_fwd(x, w, b=None):
 
 def _linear_vjp(g, s, needs):
     x, w = s
+    if g.ndim != 2:  # (out,) or (..., out): make it one (batch, out) matrix
+        g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
     gx = g @ w if needs[0] else None
-    gw = gb = None
-    if needs[1]:
-        gw = g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
-    if len(needs) == 3 and needs[2]:
-        gb = g.reshape(-1, g.shape[-1]).sum(axis=0)
+    gw = g.T @ x if needs[1] else None
+    gb = g.sum(axis=0) if len(needs) == 3 and needs[2] else None
+    if gx is not None and gx.shape[:-1] != s[0].shape[:-1]:
+        gx = gx.reshape(s[0].shape)
     return gx, gw, gb
 
 
@@ -185,9 +186,19 @@ cast = Primitive(
 )
 
 # ---------------------------------------------------------------- elementwise functions
+def _same_twice(fn):
+    """Forward for ops whose backward needs only the output: cache y itself."""
+
+    def forward(a):
+        y = fn(a)
+        return y, y
+
+    return forward
+
+
 exp = Primitive(
     "exp",
-    lambda a: (lambda y: (y, y))(np.exp(a)),
+    _same_twice(np.exp),
     lambda g, y, needs: (g * y,),
     formulas=("dJ/dx = dJ/dy * exp(x)",),
     latex=(rf"{_d('x')} = {_G} \circ e^x",),
@@ -205,7 +216,7 @@ log = Primitive(
 
 sqrt = Primitive(
     "sqrt",
-    lambda a: (lambda y: (y, y))(np.sqrt(a)),
+    _same_twice(np.sqrt),
     lambda g, y, needs: (g / (2 * y),),
     formulas=("dJ/dx = dJ/dy / (2 sqrt(x))",),
     latex=(rf"{_d('x')} = {_G} / (2\sqrt{{x}})",),
@@ -302,14 +313,19 @@ where = Primitive(
 
 
 def _sigmoid(z):
-    # exp of a non-positive number only: finite for any |z| (1e4 included).
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
+    # sigma(z) = (1 + tanh(z / 2)) / 2 exactly; tanh saturates to +-1, so any |z| (1e4
+    # included) is finite, and it costs one transcendental ufunc instead of exp, divisions and
+    # a select. Outputs below ~1e-8 (float32) lose relative precision: take logs through the
+    # fused losses (cross_entropy, binary_cross_entropy_with_logits), never log(sigmoid(z)).
+    s = np.tanh(z * 0.5)
+    s *= 0.5
+    s += 0.5
+    return s
 
 
 sigmoid = Primitive(
     "sigmoid",
-    lambda z: (lambda s: (s, s))(_sigmoid(z)),
+    _same_twice(_sigmoid),
     lambda g, s, needs: (g * s * (1 - s),),
     formulas=("dJ/dx = dJ/dy * s(1 - s)",),
     latex=(rf"{_d('x')} = {_G} \circ \sigma(x)(1-\sigma(x))",),
@@ -318,7 +334,7 @@ sigmoid = Primitive(
 
 tanh = Primitive(
     "tanh",
-    lambda z: (lambda t: (t, t))(np.tanh(z)),
+    _same_twice(np.tanh),
     lambda g, t, needs: (g * (1 - t * t),),
     formulas=("dJ/dx = dJ/dy * (1 - t^2)",),
     latex=(rf"{_d('x')} = {_G} \circ (1 - \tanh^2 x)",),
@@ -490,23 +506,21 @@ def _check_reduction(reduction):
         raise ConfigError(f"reduction must be one of {_REDUCTIONS}, found {reduction!r}")
 
 
-def _targets_as_rows(z2, target):
-    """Integer labels (N,) or probability rows (N, C) -> rows y of shape (N, C)."""
-    n, c = z2.shape
-    target = np.asarray(target)
-    if target.dtype.kind in "iub":
-        labels = target.reshape(-1)
-        if labels.shape[0] != n:
-            raise ShapeError(f"cross_entropy: {n} rows of logits but {labels.shape[0]} labels")
-        if labels.size and (labels.min() < 0 or labels.max() >= c):
-            raise ShapeError(
-                f"cross_entropy: labels must lie in [0, {c - 1}] for {c} classes, "
-                f"found {labels.min()}..{labels.max()}"
-            )
-        y = np.zeros((n, c), dtype=z2.dtype)
-        y[np.arange(n), labels] = 1
-        return y
-    y = target.reshape(n, -1).astype(z2.dtype, copy=False)
+def _labels(target, n, c):
+    """Integer class labels, checked against the logits' (N, C)."""
+    labels = target.reshape(-1)
+    if labels.shape[0] != n:
+        raise ShapeError(f"cross_entropy: {n} rows of logits but {labels.shape[0]} labels")
+    if n and (labels.min() < 0 or labels.max() >= c):
+        raise ShapeError(
+            f"cross_entropy: labels must lie in [0, {c - 1}] for {c} classes, "
+            f"found {labels.min()}..{labels.max()}"
+        )
+    return labels
+
+
+def _probability_rows(target, n, c, dtype):
+    y = target.reshape(n, -1).astype(dtype, copy=False)
     if y.shape != (n, c):
         raise ShapeError(
             f"cross_entropy: probability targets must have the logits' shape {(n, c)}, "
@@ -518,21 +532,35 @@ def _targets_as_rows(z2, target):
 def _cross_entropy_fwd(z, target, reduction="mean"):
     _check_reduction(reduction)
     z2 = z.reshape(1, -1) if z.ndim == 1 else z
-    y = _targets_as_rows(z2, target)
-    logp = z2 - _logsumexp(z2, axis=1)
-    per_row = -np.sum(y * logp, axis=1)
+    n, c = z2.shape
+    shifted = z2 - z2.max(axis=1, keepdims=True)  # log-sum-exp trick: exp never overflows
+    p = np.exp(shifted)
+    total = p.sum(axis=1, keepdims=True)
+    p /= total
+    log_total = np.log(total)
+    target = np.asarray(target)
+    if target.dtype.kind in "iu":  # class labels: pick -log p[label], no one-hot matrix
+        y = _labels(target, n, c)
+        per_row = log_total[:, 0] - shifted[np.arange(n), y]
+    else:  # probability rows (one-hot or soft)
+        y = _probability_rows(target, n, c, z.dtype)
+        per_row = np.sum(y * (log_total - shifted), axis=1)
     if reduction == "mean":
-        out = per_row.mean()
+        out = per_row.sum() / n  # not .mean(): its Python wrapper costs more than the sum
     elif reduction == "sum":
         out = per_row.sum()
     else:
         out = per_row if z.ndim > 1 else per_row[0]
-    return np.asarray(out, dtype=z.dtype), (np.exp(logp), y, reduction, z.shape)
+    return np.asarray(out, dtype=z.dtype), (p, y, reduction, z.shape)
 
 
 def _cross_entropy_vjp(g, s, needs):
     p, y, reduction, shape = s
-    delta = p - y  # the recitation's delta_1 = y_hat - y
+    if y.ndim == 1:  # the recitation's delta_1 = y_hat - y, with y one-hot at the labels
+        delta = p.copy()
+        delta[np.arange(len(y)), y] -= 1
+    else:
+        delta = p - y
     if reduction == "mean":
         delta *= g / p.shape[0]
     elif reduction == "sum":

@@ -236,12 +236,24 @@ class Tensor:
         return _ops.tanh(self)
 
 
+_CONSTANTS: dict = {}  # (python scalar, dtype) -> read-only constant tensor
+
+
 def _lift(value, like: Tensor) -> Tensor:
     """Wrap a constant operand; a Python scalar takes the tensor's dtype (NEP 50)."""
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (int, float)) and like.data.dtype.kind == "f":
-        return Tensor._wrap(np.asarray(value, dtype=like.data.dtype))
+        # Scalars recur every step (x * 0.5, 1 - t): reuse one read-only array per value.
+        key = (value, like.data.dtype)
+        const = _CONSTANTS.get(key)
+        if const is None:
+            if len(_CONSTANTS) > 4096:
+                _CONSTANTS.clear()
+            array = np.asarray(value, dtype=like.data.dtype)
+            array.flags.writeable = False
+            const = _CONSTANTS[key] = Tensor._wrap(array)
+        return const
     return Tensor._wrap(np.asarray(value))
 
 
