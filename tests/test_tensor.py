@@ -81,3 +81,13 @@ def test_detach_and_requires_grad_flag():
     assert not d.requires_grad and d.data is t.data
     with pytest.raises(cr.DTypeError):
         cr.tensor([1, 2]).requires_grad_()
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "identity",
+                                  "softplus", "gelu", "step"])
+def test_activations_keep_float32(name):
+    x = cr.tensor(np.linspace(-3, 3, 7), dtype=np.float32, requires_grad=True)
+    out = cr.functional.activation(name)(x)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.dtype == np.float32

@@ -393,7 +393,7 @@ softplus = Primitive(
     saves=("x",),
 )
 
-_GELU_C = np.sqrt(2 / np.pi)
+_GELU_C = float(np.sqrt(2 / np.pi))  # a Python float: keeps float32 inputs float32
 
 
 def _gelu_fwd(z):

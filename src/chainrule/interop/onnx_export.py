@@ -1,0 +1,192 @@
+"""ONNX export: a chainrule Sequential/MLP as an ONNX graph any runtime can execute.
+
+One node (or a few elementary ones) per layer: ``Gemm`` with ``transB=1`` for a Linear (W is
+stored (out, in), exactly as chainrule keeps it), the activations by their ONNX names. The
+batch dimension is symbolic, so the file serves any batch size. The default opset, 17, is
+old enough for most deployed runtimes; GELU then becomes its tanh formula in elementary ops
+(opset 20 has a ``Gelu`` node, used when you ask for ``opset>=20``). The step is
+``GreaterOrEqual`` then ``Cast``: ``1{x >= 0}``, step(0) = 1 as in chainrule. Dropout is
+exported as the identity it is at inference time.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from chainrule import nn
+from chainrule.errors import ConfigError, ModelFileError, require
+from chainrule.interop._layers import as_module, dtype_of, export_layers, input_features
+
+DEFAULT_OPSET = 17
+MIN_OPSET = 13  # Softmax(axis) with today's meaning; GreaterOrEqual exists (12+)
+_GELU_C = float(np.sqrt(2 / np.pi))
+
+
+class _Graph:
+    """Collects nodes and initializers, handing out fresh tensor names."""
+
+    def __init__(self, onnx, dtype, opset):
+        self.onnx, self.dtype, self.opset = onnx, np.dtype(dtype), opset
+        self.elem = onnx.helper.np_dtype_to_tensor_dtype(self.dtype)
+        self.nodes, self.inits, self._count = [], [], 0
+
+    def name(self, hint):
+        self._count += 1
+        return f"{hint}_{self._count}"
+
+    def const(self, hint, value):
+        name = self.name(hint)
+        array = np.asarray(value, dtype=self.dtype)
+        self.inits.append(self.onnx.numpy_helper.from_array(array, name))
+        return name
+
+    def op(self, op_type, inputs, hint=None, **attrs):
+        out = self.name(hint or op_type.lower())
+        self.nodes.append(self.onnx.helper.make_node(
+            op_type, list(inputs), [out], name=self.name(f"{op_type}"), **attrs))
+        return out
+
+
+def _linear(g, x, layer, path):
+    inputs = [x, g.const(f"{path}.weight", layer.weight.data)]
+    if layer.bias is not None:
+        inputs.append(g.const(f"{path}.bias", layer.bias.data))
+    return g.op("Gemm", inputs, hint="z", transB=1)
+
+
+def _gelu(g, x):
+    if g.opset >= 20 and g.dtype == np.float32:
+        return g.op("Gelu", [x], approximate="tanh")
+    # 0.5 x (1 + tanh(c (x + 0.044715 x^3))): onnxruntime has no float64 Gelu kernel.
+    x3 = g.op("Mul", [g.op("Mul", [x, x]), x])
+    inner = g.op("Add", [x, g.op("Mul", [x3, g.const("gelu_k", 0.044715)])])
+    t = g.op("Tanh", [g.op("Mul", [inner, g.const("gelu_c", _GELU_C)])])
+    half_x = g.op("Mul", [x, g.const("half", 0.5)])
+    return g.op("Mul", [half_x, g.op("Add", [t, g.const("one", 1.0)])])
+
+
+def _softplus(g, x):
+    if g.dtype == np.float32:
+        return g.op("Softplus", [x])
+    # max(x, 0) + log(1 + exp(-|x|)), chainrule's stable form (no float64 Softplus kernel).
+    e = g.op("Exp", [g.op("Neg", [g.op("Abs", [x])])])
+    return g.op("Add", [g.op("Relu", [x]), g.op("Log", [g.op("Add", [e, g.const("one", 1.0)])])])
+
+
+def _activation(g, x, layer):
+    kind = type(layer).__name__
+    if kind == "ReLU":
+        return g.op("Relu", [x], hint="h")
+    if kind in ("Sigmoid", "Tanh"):
+        return g.op(kind, [x], hint="h")
+    if kind == "LeakyReLU":
+        return g.op("LeakyRelu", [x], hint="h", alpha=float(layer.negative_slope))
+    if kind in ("Identity", "Dropout"):
+        return g.op("Identity", [x], hint="h")
+    if kind == "Softplus":
+        return _softplus(g, x)
+    if kind == "GELU":
+        return _gelu(g, x)
+    if kind == "Step":
+        ge = g.op("GreaterOrEqual", [x, g.const("zero", 0.0)])
+        return g.op("Cast", [ge], hint="h", to=g.elem)
+    if kind == "Softmax":
+        return g.op("Softmax", [x], hint="y_hat", axis=int(layer.axis))
+    raise ConfigError(f"no ONNX form for layer {kind}")  # flatten() lets only known layers by
+
+
+def _metadata(module, standardize) -> dict:
+    """What a consumer of the file may want to know: the architecture, classes, task."""
+    props = {}
+    try:
+        props["chainrule_config"] = json.dumps(module.get_config())
+    except ConfigError:  # an architecture without a config is still exportable
+        pass
+    classes = getattr(module, "classes", None)
+    if classes is not None:
+        props["classes"] = json.dumps([str(c) for c in classes])
+    task = getattr(module, "task", None)
+    if isinstance(task, str):
+        props["task"] = task
+    has_std = getattr(module, "standardizer", None) is not None
+    props["inputs"] = "raw (standardizer folded in)" if standardize and has_std else "as model(x)"
+    return props
+
+
+def _check_opset(onnx, opset):
+    newest = onnx.defs.onnx_opset_version()
+    if isinstance(opset, bool) or not isinstance(opset, (int, np.integer)) or not (
+            MIN_OPSET <= opset <= newest):
+        raise ConfigError(
+            f"opset must be an integer from {MIN_OPSET} to {newest} (the installed onnx's "
+            f"newest), found {opset!r}; the default {DEFAULT_OPSET} suits most runtimes"
+        )
+    return int(opset)
+
+
+def to_onnx(model, opset: int = DEFAULT_OPSET, input_name: str = "input",
+            output_name: str = "output", standardize: bool = True):
+    """The ``onnx.ModelProto`` of ``model`` (checked by ``onnx.checker``), not yet written."""
+    onnx = require("onnx", "onnx")
+    opset = _check_opset(onnx, opset)
+    layers = export_layers(model, standardize)
+    dtype = np.dtype(dtype_of(layers))
+    if dtype not in (np.float32, np.float64):
+        raise ConfigError(f"ONNX export supports float32 and float64 models, found {dtype}")
+    g = _Graph(onnx, dtype, opset)
+    x = input_name
+    width = input_features(layers)
+    for path, layer in layers:
+        if isinstance(layer, nn.Linear):
+            x = _linear(g, x, layer, path)
+            width = layer.out_features
+        else:
+            x = _activation(g, x, layer)
+    g.nodes.append(onnx.helper.make_node("Identity", [x], [output_name], name="output"))
+    helper = onnx.helper
+    graph = helper.make_graph(
+        g.nodes, "chainrule_model",
+        [helper.make_tensor_value_info(input_name, g.elem, ["batch", input_features(layers)])],
+        [helper.make_tensor_value_info(output_name, g.elem, ["batch", width])],
+        initializer=g.inits,
+    )
+    opsets = [helper.make_opsetid("", opset)]
+    proto = helper.make_model(graph, opset_imports=opsets, producer_name="chainrule",
+                              ir_version=helper.find_min_ir_version_for(opsets))
+    import chainrule
+
+    proto.producer_version = chainrule.__version__
+    proto.doc_string = " -> ".join(type(m).__name__ for _, m in layers)
+    helper.set_model_props(proto, _metadata(as_module(model), standardize))
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except onnx.checker.ValidationError as exc:  # a bug here, but say what failed
+        raise ConfigError(f"the exported ONNX graph failed onnx.checker: {exc}") from exc
+    return proto
+
+
+def export_onnx(model, path, opset: int = DEFAULT_OPSET, input_name: str = "input",
+                output_name: str = "output", standardize: bool = True) -> Path:
+    """Write ``model`` as an ONNX file at ``path`` (atomically) and return the path.
+
+    The graph takes ``input_name`` of shape (batch, in_features) in the model's dtype and
+    returns ``output_name``: what ``model(x)`` returns (logits, for a classifier), equal to
+    chainrule's outputs up to float rounding. A model's input ``standardizer`` (set by
+    ``chainrule.fit`` or a model file) is folded into the first Linear, so the graph takes raw
+    inputs as ``chainrule.predict`` does (``standardize=False``: the bare network). The
+    model's ``classes`` and ``task``, when set, are stored in the file's metadata.
+    """
+    from chainrule.io.atomic import atomic_write
+
+    proto = to_onnx(model, opset=opset, input_name=input_name, output_name=output_name,
+                    standardize=standardize)
+    try:
+        return atomic_write(path, proto.SerializeToString())
+    except OSError as exc:
+        raise ModelFileError(
+            f"cannot write ONNX file {path}: {exc.strerror or exc}; check that the folder "
+            "exists and is writable"
+        ) from exc
