@@ -187,3 +187,15 @@ def test_gradcheck_report_without_raising():
     report = cr.gradcheck(lambda t: bad(t), np.array([1.0]), raise_on_failure=False)
     assert not report
     assert "FAILED" in str(report)
+
+
+def test_yielded_gradients_are_each_slots_own_contribution():
+    from chainrule.autograd import iter_backward
+
+    x = cr.tensor([2.0, 3.0], requires_grad=True)
+    y = x * x
+    steps = list(iter_backward(y.sum()))
+    _, _, (first, second) = steps[-1]  # the mul node: d(x*x)/dx through each slot is x
+    np.testing.assert_array_equal(first, [2.0, 3.0])
+    np.testing.assert_array_equal(second, [2.0, 3.0])
+    np.testing.assert_array_equal(x.grad, [4.0, 6.0])

@@ -179,10 +179,13 @@ def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, upstream: np.ndarray) -> No
     if grad.dtype != leaf.data.dtype:
         grad = grad.astype(leaf.data.dtype)
     if leaf.grad is None:
-        # Own the memory: the leaf's .grad is later updated in place with +=.
+        # Own the memory (users and optimizers may scale .grad in place), but copy only
+        # when the rule handed back the upstream gradient itself or a view of it.
         leaf.grad = grad.copy() if (grad is upstream or grad.base is not None) else grad
     else:
-        leaf.grad += grad
+        # Not +=: the array stored above was also yielded to explain/the stepper as this
+        # slot's own contribution, and must keep that value.
+        leaf.grad = leaf.grad + grad
 
 
 def iter_backward(root: Tensor, grad=None, retain_graph: bool = False):

@@ -87,19 +87,25 @@ def _scalar_objective(fn, inputs, seed):
 
 
 def gradcheck(fn, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_on_failure: bool = True, seed: int = 0) -> GradcheckReport:
+              raise_on_failure: bool = True, seed: int = 0, per_op: bool = False):
     """Check ``fn``'s gradients with respect to every floating-point input.
 
     ``inputs`` are tensors or arrays; they are copied to float64. A non-scalar output ``y`` is
     checked through the scalar ``sum(v * y)`` for a fixed random ``v`` (every vector-Jacobian
     product is exercised in one direction). Returns a report; raises ``GradcheckError`` (with
     ``.report``) when any input fails, unless ``raise_on_failure=False``.
+
+    ``per_op=True`` also checks every op's rule in isolation at the values it saw and returns
+    a ``PerOpReport`` (op, node name, relative error, worst index, the line of your code that
+    created it), so a failure names the op that is wrong.
     """
     xs = []
     for i, x in enumerate(inputs):
         data = x.data if isinstance(x, Tensor) else np.asarray(x)
         name = (x.name if isinstance(x, Tensor) else None) or f"input {i}"
         if data.dtype.kind == "f":
+            # C order: the finite differences below perturb a flat view of the data in place.
+            data = np.ascontiguousarray(data, dtype=np.float64)
             xs.append(Tensor(data, dtype=np.float64, requires_grad=True, name=name))
         else:
             xs.append(Tensor(data, name=name))
@@ -135,6 +141,18 @@ def gradcheck(fn, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 
             passed=bool(np.all(abs_err <= atol + rtol * np.abs(numeric))),
         ))
     report = GradcheckReport(checks, eps, atol, rtol)
+    if per_op:
+        from chainrule.inspect.per_op import per_op_check
+
+        report = per_op_check(fn, xs, eps, atol, rtol, seed, report)
+        if raise_on_failure and not report.passed:
+            raise GradcheckError(
+                "gradcheck failed: " + (
+                    "the rule of " + ", ".join(f"{c.op} ({c.name})" for c in report.failed)
+                    + " disagrees with finite differences" if report.failed else
+                    "backward() disagrees with finite differences")
+                + "\n" + str(report), report)
+        return report
     if raise_on_failure and not report.passed:
         raise GradcheckError(
             "gradcheck failed: backward() disagrees with finite differences\n" + str(report),

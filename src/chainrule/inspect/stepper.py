@@ -1,0 +1,316 @@
+"""Backprop one node at a time: ``step_backward(loss)`` yields the state after every node.
+
+It drives the engine's own walk (``autograd.iter_backward``) and writes down, for every
+gradient that flows into an input, the rule of the chain-rule table that produced it, with the
+graph's names and numbers. ``explain`` is this walk run to the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chainrule import autograd
+from chainrule.inspect import formulas
+from chainrule.inspect._format import fmt, indent
+from chainrule.inspect._graph import AFFINE, consumers, forward_order, name_graph, tex_name
+from chainrule.tensor import Tensor
+
+# Ops whose inputs NumPy may broadcast; the engine sums their gradients back (unbroadcast).
+_BROADCASTING = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "minimum", "where"})
+
+
+@dataclass
+class Step:
+    """One line of the trace: one gradient flowing into one tensor, by one rule."""
+
+    index: int
+    name: str                 # the tensor receiving the gradient ("U")
+    node: str                 # the output of the op whose rule produced it ("z2")
+    op: str                   # that op ("linear"); "sum of paths" for a sum step
+    lhs: str                  # "dJ/dU" or "delta_1 = dJ/dz2"
+    rhs: str                  # the rule with this graph's names: "(delta_1)^T h"
+    tex_lhs: str              # the same line as LaTeX: left side, relation, right side
+    tex_rel: str
+    tex_rhs: str
+    rule: str                 # the table's generic rule: "dJ/dW = (dJ/dz)^T x"
+    upstream_name: str        # "delta_1" or "dJ/dz2"
+    upstream: np.ndarray | None
+    grad: np.ndarray
+    cached: dict = field(default_factory=dict)  # forward values the rule used, by name
+    notes: list = field(default_factory=list)   # broadcasting, notation, sums of paths
+    label: str | None = None  # "delta_1" when this gradient has a name on the slides
+    kind: str = "path"        # "path": one rule; "sum": the sum of several paths
+    leaf: bool = False        # a leaf (parameter or input): its gradient lands in .grad
+    node_index: int = 0       # which node visit (1-based) produced this line
+
+    @property
+    def formula(self) -> str:
+        return f"{self.lhs} = {self.rhs}"
+
+    @property
+    def shape(self) -> tuple:
+        return self.grad.shape
+
+    @property
+    def latex(self) -> str:
+        return f"{self.tex_lhs} {self.tex_rel} {self.tex_rhs}"
+
+    def __str__(self):
+        return f"{self.formula}  =  {fmt(self.grad)}"
+
+
+@dataclass
+class BackwardState:
+    """Where backprop stands after one node: what it did there and every gradient so far."""
+
+    index: int                # this node's number, 1-based, in the order backprop visits
+    total: int                # how many nodes backprop visits in all
+    node: str                 # the node's output name ("z2")
+    op: str
+    inputs: list              # the node's input names
+    upstream_name: str
+    upstream: np.ndarray
+    steps: list               # the lines written at this node
+    grads: dict               # name -> gradient so far (final for the names in ``complete``)
+    complete: frozenset       # names whose gradient is final (every consumer has been visited)
+    remaining: list           # nodes still to visit
+
+    @property
+    def done(self) -> bool:
+        return not self.remaining
+
+    def __str__(self):
+        head = (f"step {self.index}/{self.total}: {self.node} = {self.op}("
+                f"{', '.join(self.inputs)}), upstream {self.upstream_name} = ")
+        lines = [head + indent(fmt(self.upstream), len(head))]
+        for s in self.steps:
+            lines.append(f"  {s.formula}")
+            lines.append(f"      = {indent(fmt(s.grad), 8)}   shape {s.shape}")
+            lines.extend(f"      ({n})" for n in s.notes)
+        lines.append("  next: " + (", ".join(self.remaining) if self.remaining else "done"))
+        return "\n".join(lines)
+
+
+def _broadcast_note(op, slot, name, in_shape, out_shape):
+    if not (op in _BROADCASTING or (op == "linear" and slot == 2)) or in_shape == out_shape:
+        return None
+    lead = len(out_shape) - len(in_shape)
+    if lead < 0:
+        return None
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(in_shape) if n == 1 and out_shape[lead + i] != 1)
+    if not axes:
+        return None
+    if axes == (0,) and len(out_shape) >= 2:
+        over, summed = "the batch axis 0", "axis 0"
+    elif len(axes) == 1:
+        over = summed = f"axis {axes[0]}"
+    else:
+        over = "axes " + ", ".join(map(str, axes))
+        summed = f"axes {axes}"
+    return (f"{name} of shape {tuple(in_shape)} was broadcast over {over}, "
+            f"so its gradient is summed over {summed}")
+
+
+def _notes(prim, slot, in_names, out_name, up, node_inputs, out_shape):
+    """Sentences that connect a line to the slides' notation."""
+    notes = []
+    name = in_names[slot]
+    b = _broadcast_note(prim.name, slot, name, node_inputs[slot].shape, out_shape)
+    if b:
+        notes.append(b)
+    if prim.name == "linear":
+        x, w = in_names[0], in_names[1]
+        one = node_inputs[0].ndim == 1
+        if slot == 1:
+            notes.append(f"for one example this is the outer product {up} {x}^T, as on the slide"
+                         if one else
+                         f"examples are rows here, so the slide's {up} {x}^T (column vectors) "
+                         f"becomes ({up})^T {x}: every example's outer product, summed")
+        elif slot == 0:
+            notes.append(f"in the slide's column-vector notation: {w}^T {up}" if one else
+                         f"row by row this is the slide's {w}^T {up} for each example")
+        elif slot == 2 and one:
+            notes.append(f"= {up} x 1 = {up}, as on the slide")
+    elif prim.name == "relu":
+        notes.append(f"1{{{name} > 0}} is the slide's 1{{{out_name} > 0}}: "
+                     f"{out_name} = relu({name}) is positive exactly where {name} is")
+    elif prim.name == "cross_entropy":
+        rows = 1 if node_inputs[0].ndim == 1 else node_inputs[0].shape[0]
+        notes.append(f"N = {rows}: J is the mean over N examples; y is the one-hot target, "
+                     f"y_hat = softmax({name}) was cached by the forward pass")
+    return notes
+
+
+def _cached(node, symbols):
+    names = node.prim.saves
+    saved = node.saved
+    if not names or saved is None:
+        return {}
+    values = saved if isinstance(saved, tuple) else (saved,)
+    out = {}
+    for key, value in zip(names, values):
+        if isinstance(value, np.ndarray):
+            out[formulas.substitute_names(key, symbols)] = np.array(value)
+    return out
+
+
+def _expand_cross_entropy(node, in_name, out_name, g, labels):
+    """The fused softmax + cross-entropy rule, re-derived from the table's softmax, log, mul,
+    sum, neg and mean rows at the node's recorded values (one engine, one table)."""
+    from chainrule import ops
+
+    z = node.inputs[0].data
+    params = node.params or {}
+    reduction = params.get("reduction", "mean")
+    target = np.asarray(params.get("target"))
+    z2 = z.reshape(1, -1) if z.ndim == 1 else z
+    if target.dtype.kind in "iub":
+        rows = np.zeros(z2.shape, z.dtype)
+        rows[np.arange(z2.shape[0]), target.reshape(-1)] = 1
+    else:
+        rows = target.reshape(z2.shape).astype(z.dtype)
+    zt = Tensor(z, requires_grad=True)
+    y = Tensor(rows.reshape(z.shape))
+    y_hat = ops.softmax(zt, axis=-1)
+    log_y_hat = ops.log(y_hat)
+    prod = y * log_y_hat
+    prod_sum = prod.sum(axis=-1)
+    nll = -prod_sum
+    root = nll.mean() if reduction == "mean" else nll.sum() if reduction == "sum" else nll
+    names = {zt: in_name, y: "y", y_hat: "y_hat", log_y_hat: "log_y_hat",
+             prod: "y*log_y_hat", prod_sum: "sum(y*log_y_hat)", root: out_name}
+    if root is not nll:
+        names[nll] = "nll"
+    sub_labels = {in_name: labels[in_name]} if in_name in labels else {}
+    steps = []
+    for state in _walk(root, g, False, names, False, sub_labels):
+        steps.extend(state.steps)
+    return steps
+
+
+def _walk(root, grad, retain_graph, names, expand, labels=None, order=None, by_id=None):
+    order = forward_order(root) if order is None else order
+    by_id = name_graph(root, names, order) if by_id is None else by_id
+    uses = consumers(order)
+    expected = {id(t): len(uses[id(t)]) for t in order if t.requires_grad}
+    nodes = [t for t in order if t._node is not None]
+    remaining = [by_id[id(t)] for t in reversed(nodes)]
+    labels = {} if labels is None else labels
+    deltas = sum(1 for v in labels.values() if v.startswith("delta_"))
+    paths = {}       # id -> list of (consumer name, grad)
+    totals = {}      # name -> gradient so far
+    complete = set()
+    counter = 0
+
+    def new_label(t, name):
+        nonlocal deltas
+        if t._node is not None and t._node.prim.name in AFFINE and name not in labels:
+            deltas += 1
+            labels[name] = f"delta_{deltas}"
+
+    visit = 0
+    for t, g, in_grads in autograd.iter_backward(root, grad, retain_graph):
+        node = t._node  # read before advancing: the engine releases it afterwards
+        prim = node.prim
+        visit += 1
+        out_name = by_id[id(t)]
+        in_names = [by_id[id(i)] for i in node.inputs]
+        remaining.remove(out_name)
+        up_name = labels.get(out_name) or f"dJ/d{out_name}"
+        upstream = np.array(g)
+        symbols = formulas.symbol_map(prim, in_names, out_name)
+        cached = _cached(node, symbols)
+        steps = []
+        expanded = None
+        if expand and prim.name == "cross_entropy" and in_grads[0] is not None:
+            if expected[id(node.inputs[0])] == 1:
+                new_label(node.inputs[0], in_names[0])
+            expanded = _expand_cross_entropy(node, in_names[0], out_name, upstream, labels)
+        for slot in reversed(range(len(node.inputs))):  # the slides' order: b, W, then x
+            ig = in_grads[slot]
+            if ig is None:
+                continue
+            inp = node.inputs[slot]
+            name = in_names[slot]
+            ig = np.array(ig)
+            paths.setdefault(id(inp), []).append((out_name, ig))
+            totals[name] = ig if name not in totals else totals[name] + ig
+            multi = expected[id(inp)] > 1
+            if not multi:
+                new_label(inp, name)
+            if expanded is not None and slot == 0:
+                for s in expanded:
+                    counter += 1
+                    s.index, s.node_index = counter, visit
+                    steps.append(s)
+            else:
+                lbl = labels if not multi else {k: v for k, v in labels.items() if k != name}
+                lhs, rhs, rule = formulas.instantiate_text(prim, slot, in_names, out_name, lbl)
+                tl, rel, tr = formulas.instantiate_latex(prim, slot, in_names, out_name, lbl)
+                if multi:
+                    lhs += f" (via {out_name})"
+                    tl += r"\;(\text{via } " + tex_name(out_name) + ")"
+                counter += 1
+                steps.append(Step(
+                    index=counter, name=name, node=out_name, op=prim.name, lhs=lhs, rhs=rhs,
+                    tex_lhs=tl, tex_rel=rel, tex_rhs=tr, rule=rule, upstream_name=up_name,
+                    upstream=upstream, grad=ig, cached=cached,
+                    notes=_notes(prim, slot, in_names, out_name, up_name, node.inputs, t.shape),
+                    label=None if multi else labels.get(name), leaf=inp._node is None,
+                    node_index=visit,
+                ))
+            if len(paths[id(inp)]) == expected[id(inp)]:
+                complete.add(name)
+                if multi:
+                    new_label(inp, name)
+                    counter += 1
+                    steps.append(_sum_step(counter, visit, name, inp, paths[id(inp)],
+                                           totals[name], labels.get(name)))
+        yield BackwardState(
+            index=visit, total=len(nodes), node=out_name, op=prim.name,
+            inputs=in_names + (["y"] if "target" in (node.params or {}) else []),
+            upstream_name=up_name, upstream=upstream, steps=steps, grads=dict(totals),
+            complete=frozenset(complete), remaining=list(remaining),
+        )
+
+
+def _sum_step(index, visit, name, inp, contributions, total, label):
+    lhs = f"{label} = dJ/d{name}" if label else f"dJ/d{name}"
+    rhs = " + ".join(f"dJ/d{name} via {c}" for c, _ in contributions)
+    tex_lhs = r"\frac{\partial J}{\partial " + tex_name(name) + "}"
+    if label:
+        tex_lhs = f"{tex_name(label)} = {tex_lhs}"
+    tex_rhs = " + ".join(
+        r"\left.\frac{\partial J}{\partial " + tex_name(name) + r"}\right|_{\text{via }"
+        + tex_name(c) + "}" for c, _ in contributions)
+    consumers_ = list(dict.fromkeys(c for c, _ in contributions))
+    via = ", ".join(consumers_)
+    twice = [c for c in consumers_ if sum(1 for d, _ in contributions if d == c) > 1]
+    extra = f"; it enters {', '.join(twice)} more than once" if twice else ""
+    return Step(
+        index=index, name=name, node=via, op="sum of paths", lhs=lhs, rhs=rhs,
+        tex_lhs=tex_lhs, tex_rel="=", tex_rhs=tex_rhs,
+        rule="dJ/dx = sum over the paths from x to J",
+        upstream_name="", upstream=None, grad=total, label=label, kind="sum",
+        leaf=inp._node is None, node_index=visit,
+        notes=[f"{name} feeds {len(consumers_)} ops ({via}){extra}, so its gradient is the sum "
+               f"of the gradients along all {len(contributions)} paths"],
+    )
+
+
+def step_backward(loss, grad=None, retain_graph: bool = False, names=None,
+                  expand: bool = False):
+    """Run backprop on ``loss`` one node at a time, yielding a ``BackwardState`` after each.
+
+    Leaf gradients accumulate into ``.grad`` exactly as in ``loss.backward()``; stop early and
+    the remaining nodes are simply not visited. ``names`` maps tensors to display names;
+    ``expand=True`` writes a fused cross-entropy as its softmax, log and sum steps.
+    """
+    if not isinstance(loss, Tensor):
+        from chainrule.errors import ConfigError
+
+        raise ConfigError(f"step_backward needs a Tensor, found {type(loss).__name__}")
+    return _walk(loss, grad, retain_graph, names, expand)
