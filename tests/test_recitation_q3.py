@@ -23,7 +23,6 @@ def test_autodiff_gives_the_slide_closed_forms(batch):
     W, b1, U, b2, x, y = _network(batch)
     z1 = F.linear(x, W, b1)
     h = F.relu(z1)
-    h.requires_grad  # the hidden layer is an interior node
     z2 = F.linear(h, U, b2)
     J = F.cross_entropy(z2, np.atleast_1d(y))
     J.backward()
