@@ -591,3 +591,12 @@ if given is not None:
         assert len(batches) == len(loader)
         seen = np.concatenate(batches) if batches else np.array([], dtype=int)
         assert len(np.unique(seen)) == len(seen) == (n - n % batch if drop_last else n)
+
+
+def test_digits_equals_scikit_learns_loader():
+    sk = pytest.importorskip("sklearn.datasets")
+    d = load_dataset("digits")
+    bunch = sk.load_digits()
+    np.testing.assert_array_equal(d.X, bunch.data / 16.0)
+    np.testing.assert_array_equal(d.y, bunch.target)
+    assert d.feature_names == list(bunch.feature_names)

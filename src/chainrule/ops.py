@@ -343,8 +343,7 @@ tanh = Primitive(
 
 
 def _relu_fwd(z):
-    mask = z > 0
-    return z * mask, mask
+    return np.maximum(z, 0), z > 0  # maximum, not z * mask: relu(-1) is +0.0, never -0.0
 
 
 relu = Primitive(
