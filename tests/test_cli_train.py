@@ -306,7 +306,7 @@ def test_unwritable_output_folder_is_one_line(tmp_path, capsys):
 
 
 def test_missing_extras_are_one_line(tmp_path, capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # as if scikit-learn were not installed
     message = _error(capsys, ["train", "--out", str(tmp_path / "a")])
     assert "chainrule[data]" in message
     monkeypatch.undo()
