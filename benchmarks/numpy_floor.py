@@ -13,7 +13,7 @@ class NumpyMLP:
     def __init__(self, sizes, batch, lr=0.01, seed=0, dtype=np.float32):
         rng = np.random.default_rng(seed)
         self.lr = dtype(lr)
-        self.W = [rng.uniform(-1, 1, (o, i)).astype(dtype) / np.sqrt(i)
+        self.W = [(rng.uniform(-1, 1, (o, i)) / np.sqrt(i)).astype(dtype)
                   for i, o in zip(sizes[:-1], sizes[1:])]
         self.b = [np.zeros(o, dtype) for o in sizes[1:]]
         self.z = [np.empty((batch, o), dtype) for o in sizes[1:]]   # pre-activations

@@ -9,6 +9,12 @@ chain length (N = 1 and 64): what one backward() costs before it visits any node
 
 from __future__ import annotations
 
+import os
+
+# One thread for everyone: NumPy's BLAS reads these when it loads (torch is set below).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import statistics
 import time
 

@@ -8,6 +8,12 @@ the same initial weights and batch for all three. Prints a Markdown table of med
 
 from __future__ import annotations
 
+import os
+
+# One thread for everyone: NumPy's BLAS reads these when it loads (torch is set below).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import argparse
 import statistics
 import time

@@ -40,3 +40,9 @@ def test_numpy_floor_step_equals_chainrule_sgd_step():
     for lin, w, b in zip(model.linears, floor.W, floor.b):
         np.testing.assert_allclose(lin.weight.data, w, rtol=1e-12)
         np.testing.assert_allclose(lin.bias.data, b, rtol=1e-12, atol=1e-15)
+
+
+def test_numpy_floor_keeps_float32_everywhere():
+    floor = _load("numpy_floor").NumpyMLP([5, 7, 3], batch=4)
+    arrays = floor.W + floor.b + floor.z + floor.h + floor.dz + floor.dh + floor.dW + floor.db
+    assert {a.dtype for a in arrays} == {np.dtype(np.float32)}
