@@ -14,6 +14,11 @@ from chainrule.autograd import Primitive
 from chainrule.errors import ConfigError, ShapeError
 from chainrule.tensor import Tensor
 
+# Reductions straight through the ufunc: the ndarray methods add a Python wrapper that costs
+# more than the work itself on the small arrays of a training step.
+_SUM = np.add.reduce
+_MAX = np.maximum.reduce
+
 # LaTeX shorthands for the formulas.
 _G = r"\frac{\partial J}{\partial y}"
 
@@ -154,7 +159,7 @@ def _linear_vjp(g, s, needs):
         g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
     gx = g @ w if needs[0] else None
     gw = g.T @ x if needs[1] else None
-    gb = g.sum(axis=0) if len(needs) == 3 and needs[2] else None
+    gb = _SUM(g, axis=0) if len(needs) == 3 and needs[2] else None
     if gx is not None and gx.shape[:-1] != s[0].shape[:-1]:
         gx = gx.reshape(s[0].shape)
     return gx, gw, gb
@@ -510,7 +515,8 @@ def _labels(target, n, c):
     labels = target.reshape(-1)
     if labels.shape[0] != n:
         raise ShapeError(f"cross_entropy: {n} rows of logits but {labels.shape[0]} labels")
-    if n and (labels.min() < 0 or labels.max() >= c):
+    # One reduction checks both ends: seen as unsigned, a negative label is huge.
+    if n and _MAX(labels.astype(np.int64, copy=False).view(np.uint64)) >= c:
         raise ShapeError(
             f"cross_entropy: labels must lie in [0, {c - 1}] for {c} classes, "
             f"found {labels.min()}..{labels.max()}"
@@ -532,36 +538,38 @@ def _cross_entropy_fwd(z, target, reduction="mean"):
     _check_reduction(reduction)
     z2 = z.reshape(1, -1) if z.ndim == 1 else z
     n, c = z2.shape
-    shifted = z2 - z2.max(axis=1, keepdims=True)  # log-sum-exp trick: exp never overflows
+    shifted = z2 - _MAX(z2, axis=1, keepdims=True)  # log-sum-exp trick: exp never overflows
     p = np.exp(shifted)
-    total = p.sum(axis=1, keepdims=True)
+    total = _SUM(p, axis=1, keepdims=True)
     p /= total
     log_total = np.log(total)
     target = np.asarray(target)
     if target.dtype.kind in "iu":  # class labels: pick -log p[label], no one-hot matrix
+        rows = np.arange(n)
         y = _labels(target, n, c)
-        per_row = log_total[:, 0] - shifted[np.arange(n), y]
+        per_row = log_total[:, 0] - shifted[rows, y]
     else:  # probability rows (one-hot or soft)
+        rows = None
         y = _probability_rows(target, n, c, z.dtype)
-        per_row = np.sum(y * (log_total - shifted), axis=1)
+        per_row = _SUM(y * (log_total - shifted), axis=1)
     if reduction == "mean":
-        out = per_row.sum() / n  # not .mean(): its Python wrapper costs more than the sum
+        out = _SUM(per_row) / n
     elif reduction == "sum":
-        out = per_row.sum()
+        out = _SUM(per_row)
     else:
         out = per_row if z.ndim > 1 else per_row[0]
-    return np.asarray(out, dtype=z.dtype), (p, y, reduction, z.shape)
+    return np.asarray(out, dtype=z.dtype), (p, y, reduction, z.shape, rows)
 
 
 def _cross_entropy_vjp(g, s, needs):
-    p, y, reduction, shape = s
-    if y.ndim == 1:  # the recitation's delta_1 = y_hat - y, with y one-hot at the labels
+    p, y, reduction, shape, rows = s
+    if rows is not None:  # the recitation's delta_1 = y_hat - y, y one-hot at the labels
         delta = p.copy()
-        delta[np.arange(len(y)), y] -= 1
+        delta[rows, y] -= 1
     else:
         delta = p - y
     if reduction == "mean":
-        delta *= g / p.shape[0]
+        delta *= g.item() / p.shape[0]
     elif reduction == "sum":
         delta *= g
     else:
