@@ -8,7 +8,8 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from chainrule import plots  # noqa: E402
-from chainrule.report import Report, write_atomic  # noqa: E402
+from chainrule.io.atomic import atomic_write  # noqa: E402
+from chainrule.report import Report  # noqa: E402
 from chainrule.theory import linear, step_network_experiment, xor_relu  # noqa: E402
 from chainrule.theory.activations_study import activation_study  # noqa: E402
 from chainrule.theory.approximation import approximation_study  # noqa: E402
@@ -98,9 +99,9 @@ def test_report_is_self_contained(tmp_path):
     assert path.stat().st_mode & 0o044  # readable by others, like any written file
 
 
-def test_write_atomic_replaces_and_leaves_no_temp_files(tmp_path):
-    target = tmp_path / "f.bin"
-    write_atomic(target, b"one")
-    write_atomic(target, b"two")
+def test_atomic_write_replaces_and_leaves_no_temp_files(tmp_path):
+    target = tmp_path / "new" / "f.bin"
+    atomic_write(target, b"one", parents=True)
+    atomic_write(target, b"two")
     assert target.read_bytes() == b"two"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.bin"]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["f.bin"]

@@ -45,7 +45,7 @@ def _color(name: str) -> str:
 
 def save_figure(fig, out_dir, name: str, formats=("png", "svg")) -> list:
     """Write ``fig`` as ``out_dir/name.png`` and ``.svg`` (atomically); return the paths."""
-    from chainrule.report import write_atomic
+    from chainrule.io.atomic import atomic_write
 
     paths = []
     for fmt in formats:
@@ -55,7 +55,7 @@ def save_figure(fig, out_dir, name: str, formats=("png", "svg")) -> list:
         with _stable_ids():
             fig.savefig(buf, format=fmt, dpi=DPI, metadata=_METADATA[fmt])
         path = Path(out_dir) / f"{name}.{fmt}"
-        write_atomic(path, buf.getvalue())
+        atomic_write(path, buf.getvalue(), parents=True)
         paths.append(path)
     return paths
 

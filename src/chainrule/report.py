@@ -16,11 +16,10 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
-import tempfile
 from pathlib import Path
 
 from chainrule.errors import ConfigError
+from chainrule.io.atomic import atomic_write
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px;
@@ -109,7 +108,7 @@ class Report:
     def write(self, path) -> Path:
         """Write the page atomically and return its path."""
         path = Path(path)
-        write_atomic(path, self.to_html().encode("utf-8"))
+        atomic_write(path, self.to_html(), parents=True)
         return path
 
 
@@ -146,27 +145,3 @@ def _figure_html(fig, caption: str, fmt: str) -> str:
     return f"<figure>{data[start:] if start >= 0 else data}{cap}</figure>"
 
 
-def write_atomic(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder, fsync, rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is for reading
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -112,10 +112,10 @@ def _emit(text: str, out) -> None:
 
 
 def _write(path, data) -> None:
-    from chainrule.inspect._files import write_atomic
+    from chainrule.io.atomic import atomic_write
 
     try:
-        write_atomic(path, data)
+        atomic_write(path, data)
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
 

@@ -15,9 +15,9 @@ import os
 from dataclasses import dataclass
 
 from chainrule.errors import ConfigError, MissingExtraError, require
-from chainrule.inspect._files import write_atomic
 from chainrule.inspect._format import fmt
 from chainrule.inspect._graph import forward_order, name_graph
+from chainrule.io.atomic import atomic_write
 from chainrule.tensor import Tensor
 
 _FILL = {"param": "#dbeafe", "input": "#f3f4f6", "op": "#fef9c3", "output": "#fee2e2"}
@@ -54,9 +54,9 @@ class Graph:
         """Write ``.dot``/``.gv`` as text, or ``.svg``/``.png``/``.pdf`` rendered. Atomic."""
         ext = os.path.splitext(os.fspath(path))[1].lower()
         if ext in (".dot", ".gv"):
-            write_atomic(path, self.dot)
+            atomic_write(path, self.dot)
         elif ext in _RENDERED:
-            write_atomic(path, self.render(_RENDERED[ext]))
+            atomic_write(path, self.render(_RENDERED[ext]))
         else:
             raise ConfigError(f"cannot tell the format of {os.fspath(path)!r}: use a .dot, .gv, "
                               ".svg, .png or .pdf file name")

@@ -18,16 +18,19 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write(path, data: bytes | str) -> Path:
+def atomic_write(path, data: bytes | str, parents: bool = False) -> Path:
     """Write ``data`` (bytes, or text encoded as UTF-8) to ``path`` atomically; return the path.
 
     Readers see either the old file or the complete new one, never a partial write.
-    Raises ``OSError`` when the directory does not exist or is not writable.
+    ``parents=True`` creates missing folders first; otherwise a missing or unwritable folder
+    raises ``OSError``.
     """
     path = Path(path)
     if isinstance(data, str):
         data = data.encode("utf-8")
     directory = path.parent if str(path.parent) else Path(".")
+    if parents:
+        directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
