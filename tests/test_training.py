@@ -639,7 +639,7 @@ def test_model_checkpoint_creates_its_folder_or_fails_before_training(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     started = []
-    with pytest.raises(ConfigError, match="cannot create the folder"):
+    with pytest.raises(ConfigError, match="cannot create ModelCheckpoint.s folder"):
         fit(_mlp(), MOONS, epochs=1, quiet=True,
             callbacks=[ModelCheckpoint(blocker / "ck.safetensors"),
                        LambdaCallback(on_epoch_begin=lambda t: started.append(t.epoch))])

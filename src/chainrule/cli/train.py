@@ -211,13 +211,9 @@ def _timestamped(parent: Path) -> Path:
 
 
 def _make_dir(path: Path) -> None:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create the output folder {path}: "
-                          f"{exc.strerror or exc}") from exc
-    if not os.access(path, os.W_OK):
-        raise ConfigError(f"the output folder {path} is not writable")
+    from chainrule.io.atomic import writable_folder
+
+    writable_folder(path, "the output folder")
 
 
 def _data_spec(spec: str) -> str:

@@ -11,6 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from chainrule.errors import ConfigError
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -47,6 +49,21 @@ def atomic_write(path, data: bytes | str, parents: bool = False) -> Path:
             pass
         raise
     _fsync_dir(directory)
+    return path
+
+
+def writable_folder(path, who: str) -> Path:
+    """Create ``path`` if needed and check it can be written, before any work is done.
+
+    Raises ``ConfigError`` naming ``who`` wants it (e.g. "the output folder") and why not.
+    """
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {who} {path}: {exc.strerror or exc}") from exc
+    if not os.access(path, os.W_OK):
+        raise ConfigError(f"{who} {path} is not writable")
     return path
 
 

@@ -10,12 +10,12 @@ returns it from ``state_dict`` so checkpoints can resume it exactly.
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 
 from chainrule.errors import ConfigError
+from chainrule.io.atomic import writable_folder
 from chainrule.training.history import _mode
 
 
@@ -162,14 +162,7 @@ class ModelCheckpoint(Callback):
 
     def on_train_begin(self, trainer):
         # Fail now, not after the first epoch's work: create the folder, or say why not.
-        folder = Path(self.path).parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(f"ModelCheckpoint cannot create the folder {folder}: "
-                              f"{exc.strerror or exc}") from exc
-        if not os.access(folder, os.W_OK):
-            raise ConfigError(f"ModelCheckpoint cannot write into {folder}")
+        writable_folder(Path(self.path).parent, "ModelCheckpoint's folder")
 
     def on_epoch_end(self, trainer):
         if trainer.epoch % self.every == 0 or trainer.stop_training \
