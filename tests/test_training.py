@@ -669,3 +669,20 @@ def test_early_stopping_starts_afresh_in_a_new_run():
     first_best = es.best
     fit(_mlp(seed=5), MOONS, epochs=1, callbacks=[es], quiet=True)
     assert es.best_epoch == 1 and es.best != first_best
+
+
+def test_history_plot_labels_train_and_held_out_curves(tmp_path):
+    pytest.importorskip("matplotlib")
+    from chainrule.training import History
+
+    history = History()
+    for epoch in (1, 2, 3):
+        history.append({"epoch": epoch, "loss": 1.0 / epoch, "accuracy": 0.5 + epoch / 10,
+                        "val_loss": 1.2 / epoch, "val_accuracy": 0.4 + epoch / 10})
+    fig = history.plot(tmp_path / "loss.png", names=("train", "test"))
+    assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["loss", "accuracy"]
+    for ax in fig.axes:
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train", "test"]
+        assert ax.get_xlabel() == "epoch"

@@ -272,7 +272,7 @@ def _write_outputs(out: Path, model, history, summary: dict, printer) -> list:
         raise ConfigError(f"cannot write {out / 'metrics.json'}: {exc.strerror or exc}") from exc
     written.append("metrics.json")
     try:
-        history.plot(out / "loss.png")
+        history.plot(out / "loss.png", names=("train", "test"))
         written.append("loss.png")
     except MissingExtraError:
         printer.note("loss.png skipped: matplotlib is not installed "

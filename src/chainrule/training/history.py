@@ -73,11 +73,13 @@ class History:
     def from_dict(cls, state: dict) -> History:
         return cls(state.get("epochs", []))
 
-    def plot(self, path=None, keys=None):
+    def plot(self, path=None, keys=None, names=("train", "validation")):
         """Loss (and metric) curves, train solid and validation dashed; return the figure.
 
-        With ``path`` the figure is also written there as PNG (atomically). Uses matplotlib's
-        object API only, so it never changes the pyplot backend of an interactive session.
+        ``names`` labels the two curves (``chainrule train`` passes ("train", "test"), since its
+        validation data is the held-out test split). With ``path`` the figure is also written
+        there as PNG (atomically). Uses matplotlib's object API only, so it never changes the
+        pyplot backend of an interactive session.
         """
         require("matplotlib", "plot")
         from matplotlib.figure import Figure
@@ -89,9 +91,9 @@ class History:
         axes = fig.subplots(1, len(panels), squeeze=False)[0]
         epochs = self["epoch"] if self.epochs else []
         for ax, key in zip(axes, panels):
-            for k, style in ((key, "-"), (f"val_{key}", "--")):
+            for k, style, name in ((key, "-", names[0]), (f"val_{key}", "--", names[1])):
                 if k in self:
-                    ax.plot(epochs, self[k], style, marker="o", markersize=3, label=k)
+                    ax.plot(epochs, self[k], style, marker="o", markersize=3, label=name)
             ax.set_xlabel("epoch")
             ax.set_title(key)
             ax.grid(alpha=0.3)
