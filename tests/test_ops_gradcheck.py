@@ -188,3 +188,34 @@ def test_linear_on_a_single_example_and_on_stacked_batches(x_shape):
     x, w, b = _x(x_shape, 0), _x((5, 4), 1), _x((5,), 2)
     np.testing.assert_allclose(F.linear(x, w, b).data, x @ w.T + b)
     _check(F.linear, x, w, b)
+
+
+@pytest.mark.parametrize("name", sorted(set(UNARY) - {"cast"}))
+def test_unary_ops_keep_float32(name):
+    fn, kink = UNARY[name]
+    x = cr.tensor(_x((3, 4), 0, away_from=kink), dtype=np.float32, requires_grad=True)
+    out = fn(x)
+    assert out.dtype == np.float32
+    (out * 1.0).sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_ops_keep_float32(name):
+    a = cr.tensor(np.abs(_x((3, 4), 0)) + 0.5, dtype=np.float32, requires_grad=True)
+    b = cr.tensor(_x((4,), 1) + 0.05, dtype=np.float32, requires_grad=True)
+    out = BINARY[name](a, b)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert a.grad.dtype == np.float32 and b.grad.dtype == np.float32
+
+
+def test_losses_keep_float32():
+    z = cr.tensor(_x((5, 3), 0), dtype=np.float32, requires_grad=True)
+    for loss in (F.cross_entropy(z, np.array([0, 1, 2, 0, 1])),
+                 F.mse_loss(z, np.zeros((5, 3))),
+                 F.binary_cross_entropy_with_logits(z, np.ones((5, 3)))):
+        assert loss.dtype == np.float32
+        z.zero_grad()
+        loss.backward()
+        assert z.grad.dtype == np.float32

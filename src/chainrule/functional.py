@@ -119,8 +119,13 @@ def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
 
 
 def mse_loss(pred, target, reduction: str = "mean") -> Tensor:
+    """Mean squared error. A target given as a plain array is data, like cross_entropy's labels:
+    it takes the prediction's dtype (a float32 model stays float32); a target tensor keeps its
+    own dtype and follows the promotion rules."""
     pred = _t(pred)
-    return ops.mse_loss(pred, _lift(target, pred), reduction=reduction)
+    if not isinstance(target, Tensor):
+        target = Tensor._wrap(np.asarray(target, dtype=pred.dtype))
+    return ops.mse_loss(pred, target, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") -> Tensor:
