@@ -23,18 +23,21 @@ import numpy as np
 import chainrule as cr
 import chainrule.functional as F
 
-REPEATS = 15
+REPEATS = 21
 CHAIN = 64
 
 
-def _median_seconds(fn, number):
-    times = []
+def _median_seconds_pair(fn_a, fn_b, number):
+    """Medians of per-call times of two functions, timed alternately so noise hits both."""
+    fn_a(), fn_b()  # warm-up: first-call allocations and caches
+    times_a, times_b = [], []
     for _ in range(REPEATS):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - start) / number)
-    return statistics.median(times)
+        for fn, times in ((fn_a, times_a), (fn_b, times_b)):
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            times.append((time.perf_counter() - start) / number)
+    return statistics.median(times_a), statistics.median(times_b)
 
 
 OPS = {
@@ -83,9 +86,9 @@ def main():
         tx = torch.tensor(base, requires_grad=True)
         c = cr.tensor(c_np) if "matmul" in name else 0.9
         tc = torch.tensor(c_np) if "matmul" in name else 0.9
-        t_ours = _median_seconds(chain_runner(ours, x, c, CHAIN), 20) / CHAIN
-        t_torch = _median_seconds(chain_runner(theirs, tx, tc, CHAIN), 20) / CHAIN
-        rows.append((name, t_ours * 1e6, t_torch * 1e6))
+        t_ours, t_torch = _median_seconds_pair(chain_runner(ours, x, c, CHAIN),
+                                               chain_runner(theirs, tx, tc, CHAIN), 20)
+        rows.append((name, t_ours / CHAIN * 1e6, t_torch / CHAIN * 1e6))
     fixed = {}
     for lib, x, op in (("chainrule", cr.tensor(np.ones(4, np.float32), requires_grad=True),
                         OPS["mul"][0]),
