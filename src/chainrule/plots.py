@@ -291,21 +291,26 @@ def gradient_norms(study):
     return fig
 
 
-def gradient_norms_training(study):
-    """The first layer's gradient norm during training, per activation and depth."""
+def _curves_per_depth(study, xy, ylabel: str, title: str):
+    """One panel per activation, one curve per depth; ``xy(run)`` gives the curve's x, y."""
     fig, acts, axes = _study_axes(study)
     colors = _depth_colors(study.depths)
     for ax, a in zip(axes, acts):
         for d in study.depths:
-            r = study.run(a, d)
-            ax.plot(r.checkpoints, r.grad_norms[:, 0], color=colors[d], lw=1.6,
-                    label=f"depth {d}")
+            ax.plot(*xy(study.run(a, d)), color=colors[d], lw=1.6, label=f"depth {d}")
         ax.set(yscale="log", title=a, xlabel="training step")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    axes[0].set_ylabel("first layer |dJ/dW|")
-    fig.suptitle("gradient reaching the first layer during training")
+    axes[0].set_ylabel(ylabel)
+    fig.suptitle(title)
     return fig
+
+
+def gradient_norms_training(study):
+    """The first layer's gradient norm during training, per activation and depth."""
+    return _curves_per_depth(study, lambda r: (r.checkpoints, r.grad_norms[:, 0]),
+                             "first layer |dJ/dW|", "gradient reaching the first layer during "
+                             "training")
 
 
 def inactive_units(study):
@@ -333,19 +338,8 @@ def inactive_units(study):
 
 def loss_curves(study):
     """Training loss against steps, per activation and depth."""
-    fig, acts, axes = _study_axes(study)
-    colors = _depth_colors(study.depths)
-    for ax, a in zip(axes, acts):
-        for d in study.depths:
-            r = study.run(a, d)
-            ax.plot(np.arange(len(r.losses)), r.losses, color=colors[d], lw=1.6,
-                    label=f"depth {d}")
-        ax.set(title=a, xlabel="training step", yscale="log")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    axes[0].set_ylabel("training loss (log scale)")
-    fig.suptitle("loss against steps")
-    return fig
+    return _curves_per_depth(study, lambda r: (np.arange(len(r.losses)), r.losses),
+                             "training loss (log scale)", "loss against steps")
 
 
 def step_times(study):
