@@ -73,3 +73,18 @@ def test_missing_extra_message_names_the_extra():
     from chainrule.errors import require
     with pytest.raises(cr.MissingExtraError, match=r"pip install 'chainrule\[plot\]'"):
         require("surely_not_a_module_xyz", "plot")
+
+
+def test_linear_names_the_feature_mismatch():
+    with pytest.raises(cr.ShapeError, match=r"input has 5 features .* expects 4"):
+        F.linear(cr.tensor(np.ones((2, 5))), cr.tensor(np.ones((8, 4))))
+
+
+@pytest.mark.parametrize("data, match", [
+    ([[1.0, 2.0], [3.0]], "rectangular"),
+    (["a", "b"], "must be numbers"),
+    (np.array([1 + 2j]), "must be numbers"),
+])
+def test_bad_tensor_data_is_a_dtype_error(data, match):
+    with pytest.raises(cr.DTypeError, match=match):
+        cr.tensor(data)

@@ -166,6 +166,12 @@ matmul = Primitive(
 
 
 def _linear_fwd(x, w, b=None):
+    if x.shape[-1:] != w.shape[1:]:
+        raise ShapeError(
+            f"linear: the input has {x.shape[-1] if x.ndim else 0} features (shape {x.shape}) "
+            f"but the weight of shape {w.shape} expects {w.shape[1]}; give rows of "
+            f"{w.shape[1]} features, or a layer built for {x.shape[-1] if x.ndim else 0}"
+        )
     y = x @ w.T
     if b is not None:
         y += b

@@ -13,19 +13,33 @@ from __future__ import annotations
 
 import numpy as np
 
+from chainrule.errors import DTypeError
+
 _FLOAT_DEFAULT = np.float32
 
 
 def _as_array(data, dtype=None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
-    if dtype is not None:
-        return np.array(data, dtype=dtype)
-    if isinstance(data, np.ndarray):
-        return data.copy()
-    arr = np.array(data)
-    if arr.dtype == np.float64 and not isinstance(data, np.generic):
-        arr = arr.astype(_FLOAT_DEFAULT)
+    try:
+        if dtype is not None:
+            arr = np.array(data, dtype=dtype)
+        elif isinstance(data, np.ndarray):
+            arr = data.copy()
+        else:
+            arr = np.array(data)
+            if arr.dtype == np.float64 and not isinstance(data, np.generic):
+                arr = arr.astype(_FLOAT_DEFAULT)
+    except (ValueError, TypeError) as exc:
+        raise DTypeError(
+            f"cannot make a tensor from this data ({exc}); give numbers in a rectangular "
+            "nested list or a NumPy array"
+        ) from None
+    if arr.dtype.kind not in "biuf":
+        raise DTypeError(
+            f"tensor data must be numbers (bool, int or float), found dtype {arr.dtype}; "
+            "convert it first, e.g. np.asarray(data, dtype=float)"
+        )
     return arr
 
 
