@@ -140,17 +140,22 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 def _topological_order(root: Tensor) -> list:
-    """Non-leaf tensors reachable from ``root``, root first, each before its inputs."""
-    order, visited, stack = [], set(), [root]
-    append, push, pop = order.append, stack.append, stack.pop
+    """Non-leaf tensors reachable from ``root``, root first, each before its inputs.
+
+    Iterative depth-first search: a tensor stays on the stack while its inputs are explored,
+    and joins the order when it is on top again with all of them placed.
+    """
+    order, placed, stack = [], {}, [root]  # placed[t]: False while open, True once in order
     while stack:
-        t = pop()
-        if t.__class__ is _Done:  # every input of t.tensor is already in the order
-            append(t.tensor)
+        t = stack[-1]
+        done = placed.get(t)
+        if done is not None:
+            stack.pop()
+            if not done:
+                placed[t] = True
+                order.append(t)
             continue
-        if t in visited:
-            continue
-        visited.add(t)
+        placed[t] = False
         node = t._node
         if node.released:
             raise GraphError(
@@ -158,21 +163,11 @@ def _topological_order(root: Tensor) -> list:
                 "the first backward() freed the values the forward pass cached; call "
                 "backward(retain_graph=True) the first time, or run the forward pass again"
             )
-        push(_Done(t))
         for inp in node.inputs:
-            if inp._node is not None and inp not in visited:
-                push(inp)
+            if inp._node is not None and inp not in placed:
+                stack.append(inp)
     order.reverse()
     return order
-
-
-class _Done:
-    """Stack marker of the iterative post-order walk."""
-
-    __slots__ = ("tensor",)
-
-    def __init__(self, tensor):
-        self.tensor = tensor
 
 
 def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, upstream: np.ndarray) -> None:

@@ -29,6 +29,22 @@ class SGD(Optimizer):
 
     def _update(self, group):
         lr, mom, wd = group["lr"], group["momentum"], group["weight_decay"]
+        if not (mom or wd):  # plain SGD, the common case: p <- p - lr * grad, two ufuncs each
+            # lr as a 0-d array of the parameter's dtype: NumPy multiplies by that about twice
+            # as fast as by a Python float.
+            rates = {}
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                d = p.data
+                rate = rates.get(d.dtype)
+                if rate is None:
+                    rate = rates[d.dtype] = np.array(lr, dtype=d.dtype)
+                tmp = self._buffers(p, 1)[0]
+                np.multiply(g, rate, out=tmp)
+                np.subtract(d, tmp, out=d)
+            return
         damp, nesterov = group["dampening"], group["nesterov"]
         extra = 2 if (nesterov or damp) else 1
         for p in group["params"]:
