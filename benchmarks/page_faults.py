@@ -15,7 +15,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import resource
 
 import numpy as np
-
 from train_step import chainrule_step, numpy_step
 
 SIZES, BATCH, STEPS = [784, 1024, 1024, 10], 512, 20
