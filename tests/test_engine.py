@@ -199,3 +199,18 @@ def test_yielded_gradients_are_each_slots_own_contribution():
     np.testing.assert_array_equal(first, [2.0, 3.0])
     np.testing.assert_array_equal(second, [2.0, 3.0])
     np.testing.assert_array_equal(x.grad, [4.0, 6.0])
+
+
+def test_no_grad_decorator_survives_recursion_and_enable_grad_nests():
+    @cr.no_grad()
+    def depth(n):
+        assert not cr.is_grad_enabled()
+        return 0 if n == 0 else 1 + depth(n - 1)
+
+    assert depth(3) == 3
+    assert cr.is_grad_enabled()  # restored after the outermost call
+    with cr.no_grad():
+        with cr.enable_grad():
+            assert (cr.tensor([1.0], requires_grad=True) * 2).requires_grad
+        assert not cr.is_grad_enabled()
+    assert cr.is_grad_enabled()

@@ -31,23 +31,25 @@ state = _State()
 class no_grad(contextlib.ContextDecorator):
     """Context manager and decorator: inside it no graph is recorded (inference, updates)."""
 
+    _enabled = False
+
+    def __init__(self):
+        self._previous = []  # a stack: one decorator instance may be entered recursively
+
     def __enter__(self):
-        self._prev = state.grad_enabled
-        state.grad_enabled = False
+        self._previous.append(state.grad_enabled)
+        state.grad_enabled = self._enabled
         return self
 
     def __exit__(self, *exc):
-        state.grad_enabled = self._prev
+        state.grad_enabled = self._previous.pop()
         return False
 
 
 class enable_grad(no_grad):
     """Re-enable recording inside a ``no_grad`` block."""
 
-    def __enter__(self):
-        self._prev = state.grad_enabled
-        state.grad_enabled = True
-        return self
+    _enabled = True
 
 
 def is_grad_enabled() -> bool:
