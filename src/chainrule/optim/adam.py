@@ -81,9 +81,7 @@ class Adam(Optimizer):
             st["step"] = t = st["step"] + 1
             out, tmp = self._buffers(p, 2)
             if l2:
-                np.multiply(d, l2, out=tmp)
-                tmp += g
-                g = tmp
+                g = self._l2(g, d, l2, tmp)
             if decay != 1.0:
                 d *= decay
             d -= _adam_delta(g, st["exp_avg"], st["exp_avg_sq"], out, b1, b2, eps, t, lr)

@@ -159,6 +159,13 @@ class Optimizer:
             bufs = self._scratch[p] = tuple(np.empty_like(p.data) for _ in range(n))
         return bufs
 
+    @staticmethod
+    def _l2(g, d, weight_decay, tmp):
+        """``g + weight_decay * d`` written into ``tmp`` (L2 decay folded into the gradient)."""
+        np.multiply(d, weight_decay, out=tmp)
+        np.add(g, tmp, out=tmp)
+        return tmp
+
     def _flat_group(self, group: dict, names: tuple, init_state):
         """The group's flat state if every parameter has a gradient and all share one step
         count and dtype (else None: the per-parameter path runs)."""

@@ -92,7 +92,5 @@ class RMSprop(Optimizer):
             st["step"] += 1
             out, tmp = self._buffers(p, 2)
             if wd:
-                np.multiply(d, wd, out=tmp)
-                tmp += g
-                g = tmp
+                g = self._l2(g, d, wd, tmp)
             d -= _rmsprop_delta(g, st, out, lr, alpha, eps, mom, centered)

@@ -55,9 +55,7 @@ class SGD(Optimizer):
             bufs = self._buffers(p, extra)
             tmp = bufs[0]
             if wd:
-                np.multiply(d, wd, out=tmp)
-                np.add(g, tmp, out=tmp)
-                g = tmp
+                g = self._l2(g, d, wd, tmp)
             if mom:
                 st = self.state.get(p)
                 if st is None:
