@@ -70,11 +70,6 @@ class Node:
         self.released = False
         self.site = None  # where the user created it; filled in by detect_anomaly
 
-    def release(self):
-        self.inputs = ()
-        self.saved = None
-        self.released = True
-
 
 class Primitive:
     """One row of the chain-rule table.
@@ -238,7 +233,7 @@ def iter_backward(root: Tensor, grad=None, retain_graph: bool = False):
         if anomaly is not None:
             anomaly.on_backward(node, in_grads)
         yield t, g, in_grads
-        if not retain_graph:  # free what the forward pass cached (node.release(), inlined)
+        if not retain_graph:  # free what the forward pass cached
             node.inputs = ()
             node.saved = None
             node.released = True

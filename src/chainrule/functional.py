@@ -146,20 +146,23 @@ def stack(tensors, axis: int = 0) -> Tensor:
     return ops.stack(*[_t(t) for t in tensors], axis=axis)
 
 
-def where(condition, a, b) -> Tensor:
+def _operands(a, b):
+    """Two operands as tensors; a Python scalar on either side takes the tensor's dtype."""
     a = _t(a) if isinstance(a, Tensor) or not isinstance(b, Tensor) else _lift(a, b)
-    b = _lift(b, a)
+    return a, _lift(b, a)
+
+
+def where(condition, a, b) -> Tensor:
+    a, b = _operands(a, b)
     return ops.where(a, b, cond=np.asarray(_plain(condition), dtype=bool))
 
 
 def maximum(a, b) -> Tensor:
-    a = _t(a) if isinstance(a, Tensor) or not isinstance(b, Tensor) else _lift(a, b)
-    return ops.maximum(a, _lift(b, a))
+    return ops.maximum(*_operands(a, b))
 
 
 def minimum(a, b) -> Tensor:
-    a = _t(a) if isinstance(a, Tensor) or not isinstance(b, Tensor) else _lift(a, b)
-    return ops.minimum(a, _lift(b, a))
+    return ops.minimum(*_operands(a, b))
 
 
 def exp(x) -> Tensor:

@@ -12,7 +12,6 @@ import numpy as np
 
 from chainrule.autograd import Primitive
 from chainrule.errors import ConfigError, ShapeError
-from chainrule.tensor import Tensor
 
 # Reductions straight through the ufunc: the ndarray methods add a Python wrapper that costs
 # more than the work itself on the small arrays of a training step.
@@ -29,6 +28,7 @@ def _k(value, dtype):
     const = _CONSTANTS.get(key)
     if const is None:
         const = _CONSTANTS[key] = np.array(value, dtype=dtype)
+        const.flags.writeable = False  # shared by every call: nothing may change it
     return const
 
 
@@ -816,7 +816,3 @@ stack = Primitive(
 def all_primitives() -> dict:
     """Every row of the table, by name (for explain, docs and the tests)."""
     return {p.name: p for p in globals().values() if isinstance(p, Primitive)}
-
-
-def as_tensor(x) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor._wrap(np.asarray(x))
