@@ -21,7 +21,7 @@ def test_log_of_zero_names_the_op_and_the_line():
         x.log()
     msg = str(info.value)
     assert msg.startswith("log produced -inf in 1 of 2 values")
-    assert f"test_inspect_anomaly.py:{line} in test_log_of_zero_names_the_op_and_the_line: " \
+    assert f"test_anomaly.py:{line} in test_log_of_zero_names_the_op_and_the_line: " \
            "x.log()" in msg
     assert "epsilon" in msg
     assert autograd.state.anomaly is None  # restored even after the error
@@ -36,7 +36,7 @@ def test_backward_inf_names_the_rule_and_where_the_op_was_created():
             y.backward()
     msg = str(info.value)
     assert "the backward rule of sqrt produced inf in 1 of 2 values" in msg
-    assert f"test_inspect_anomaly.py:{line}" in msg and "y = x.sqrt().sum()" in msg
+    assert f"test_anomaly.py:{line}" in msg and "y = x.sqrt().sum()" in msg
 
 
 def test_backward_of_a_graph_built_outside_says_so():

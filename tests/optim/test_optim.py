@@ -126,8 +126,7 @@ TORCH_CASES = [
 
 @pytest.mark.parametrize("name,kw", TORCH_CASES, ids=[f"{n}-{i}" for i, (n, _) in
                                                      enumerate(TORCH_CASES)])
-def test_optimizers_match_torch_for_10_steps(name, kw):
-    torch = pytest.importorskip("torch")
+def test_optimizers_match_torch_for_10_steps(name, kw, torch):
     model = nn.MLP([3, 8, 4], activation="tanh", seed=0)
     ref = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 4))
     with torch.no_grad():
@@ -306,8 +305,7 @@ def test_scheduler_formulas():
     (lambda o: optim.CosineAnnealingLR(o, T_max=7, eta_min=0.01),
      lambda o, torch: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=7, eta_min=0.01)),
 ], ids=["StepLR", "CosineAnnealingLR"])
-def test_schedulers_match_torch(ours, theirs):
-    torch = pytest.importorskip("torch")
+def test_schedulers_match_torch(ours, theirs, torch):
     got = _lrs(ours, optim.SGD([nn.Parameter([1.0])], lr=0.2), 25)
     tp = torch.nn.Parameter(torch.ones(1))
     topt = torch.optim.SGD([tp], lr=0.2)
@@ -364,8 +362,7 @@ def test_clip_grad_norm_formula_and_no_clip_below_max():
 
 
 @pytest.mark.parametrize("norm_type", [2.0, 1.0, math.inf])
-def test_clip_grad_norm_matches_torch(norm_type):
-    torch = pytest.importorskip("torch")
+def test_clip_grad_norm_matches_torch(norm_type, torch):
     rng = np.random.default_rng(0)
     grads = [rng.standard_normal(s).astype(np.float32) for s in [(4, 3), (4,), (2, 4)]]
     ps, tps = [], []
@@ -386,9 +383,8 @@ def test_clip_grad_norm_matches_torch(norm_type):
 @pytest.mark.parametrize("name,kw", [("Adam", dict(lr=0.05, weight_decay=0.1)),
                                      ("AdamW", dict(lr=0.05)),
                                      ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True))])
-def test_skipped_gradients_match_torch(name, kw):
+def test_skipped_gradients_match_torch(name, kw, torch):
     """A parameter without a gradient is skipped (its step count lags), as in torch."""
-    torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
     inits = [rng.standard_normal(s).astype(np.float32) for s in [(3, 2), (4,)]]
     ours = [nn.Parameter(a) for a in inits]

@@ -244,8 +244,7 @@ def test_init_constants_seeds_and_errors():
         init.zeros_(np.zeros(3, int))
 
 
-def test_calculate_gain_matches_torch():
-    torch = pytest.importorskip("torch")
+def test_calculate_gain_matches_torch(torch):
     for nl, param in [("relu", None), ("tanh", None), ("linear", None), ("sigmoid", None),
                       ("leaky_relu", None), ("leaky_relu", math.sqrt(5)), ("selu", None)]:
         assert init.calculate_gain(nl, param) == pytest.approx(
@@ -287,8 +286,7 @@ def test_linear_gradcheck_float64():
     _check_param_grads(lin, x)
 
 
-def test_linear_matches_torch():
-    torch = pytest.importorskip("torch")
+def test_linear_matches_torch(torch):
     lin = nn.Linear(4, 3, seed=0)
     t = torch.nn.Linear(4, 3)
     with torch.no_grad():
@@ -322,11 +320,10 @@ ACTS = [
 
 
 @pytest.mark.parametrize("module,fn,torch_name,torch_kw", ACTS, ids=[a[2] for a in ACTS])
-def test_activation_modules_match_functional_and_torch(module, fn, torch_name, torch_kw):
+def test_activation_modules_match_functional_and_torch(module, fn, torch_name, torch_kw, torch):
     x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
     out = module(x)
     np.testing.assert_array_equal(out.data, fn(x).data)
-    torch = pytest.importorskip("torch")
     ref = getattr(torch.nn, torch_name)(**torch_kw)(torch.tensor(x)).numpy()
     np.testing.assert_allclose(out.data, ref, atol=1e-6)
 
@@ -496,7 +493,7 @@ def test_dropout_train_eval_and_gradient():
 # ---------------------------------------------------------------- losses
 
 
-def test_loss_modules_match_functional_and_torch():
+def test_loss_modules_match_functional_and_torch(torch):
     rng = np.random.default_rng(0)
     z = rng.standard_normal((6, 3)).astype(np.float32)
     labels = rng.integers(0, 3, 6)
@@ -511,7 +508,6 @@ def test_loss_modules_match_functional_and_torch():
     assert ours["MSELoss"] == pytest.approx(F.mse_loss(z, targets, reduction="sum").item())
     with pytest.raises(ConfigError, match="reduction"):
         nn.MSELoss(reduction="avg")
-    torch = pytest.importorskip("torch")
     tz = torch.tensor(z)
     ref = {
         "CrossEntropyLoss": torch.nn.CrossEntropyLoss()(tz, torch.tensor(labels)).item(),

@@ -23,7 +23,7 @@ from chainrule import nn
 from chainrule.data import load_dataset, moons, spirals, xor
 from chainrule.training import evaluate, predict
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "training.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "training.md"
 
 
 def test_default_chainrule_train_reaches_097_on_digits_in_under_30_s(tmp_path):

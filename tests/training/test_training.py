@@ -606,8 +606,7 @@ def test_trainer_object_can_be_driven_directly(tmp_path):
     assert load_checkpoint(tmp_path / "ck.safetensors")["metadata"] == {"who": "test"}
 
 
-def test_fit_matches_pytorch_on_the_same_batches():
-    torch = pytest.importorskip("torch")
+def test_fit_matches_pytorch_on_the_same_batches(torch):
     X, y = MOONS.X.astype(np.float32), MOONS.y
     model = nn.MLP([2, 16, 3], seed=0)
     tm = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))
