@@ -41,6 +41,10 @@ class ConfigError(ChainruleError, ValueError):
     """An option or argument has a value chainrule cannot use."""
 
 
+class ConfigTypeError(ConfigError, TypeError):
+    """An option or argument has the wrong type (a string where a number belongs, ...)."""
+
+
 class MissingExtraError(ChainruleError, ImportError):
     """An optional dependency is not installed; the message names the pip extra."""
 
