@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 
-from chainrule import functional
+from chainrule import activations, functional
 from chainrule.autograd import Primitive, enable_grad, is_grad_enabled, no_grad
 from chainrule.errors import (
     ChainruleError,
@@ -89,7 +89,8 @@ def __dir__():
 
 __all__ = [
     "ChainruleError", "ConfigError", "DTypeError", "DataError", "GradcheckError", "GraphError",
-    "MissingExtraError", "ModelFileError", "Primitive", "ShapeError", "Tensor", "cat",
+    "MissingExtraError", "ModelFileError", "Primitive", "ShapeError", "Tensor", "activations",
+    "cat",
     "concatenate", "cross_entropy", "enable_grad", "functional", "gradcheck", "is_grad_enabled",
     "log_softmax", "maximum", "minimum", "mse_loss", "no_grad", "relu", "sigmoid", "softmax",
     "stack", "tanh", "tensor", "where", *_LAZY,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule import ops
+from chainrule import activations, ops
 from chainrule.errors import ConfigError
 from chainrule.tensor import Tensor, _lift
 
@@ -30,83 +30,50 @@ def linear(x, weight, bias=None) -> Tensor:
 
 
 # ----- activations
-def sigmoid(x) -> Tensor:
-    return ops.sigmoid(_t(x))
+# One function per registered activation (sigmoid, tanh, relu, leaky_relu, identity, softplus,
+# gelu, step, softmax, ... and any registered later), made from its registry entry: the
+# registry (``chainrule.activations``) is the one place an activation is declared.
 
 
-def tanh(x) -> Tensor:
-    return ops.tanh(_t(x))
+def _functional_form(act):
+    """``fn(x, *options)``: the activation as a function, options positional or by keyword."""
+    keys = tuple(act.options)
+    default_prim, default_params = act.bind()
+
+    def fn(x, *args, **options):
+        if args:
+            if len(args) > len(keys):
+                raise ConfigError(f"{act.name}() takes x and at most {len(keys)} option(s) "
+                                  f"({', '.join(keys) or 'none'}), found {len(args)} more")
+            for key, value in zip(keys, args):
+                if key in options:
+                    raise ConfigError(f"{act.name}() got option {key!r} twice")
+                options[key] = value
+        prim, params = act.bind(options) if options else (default_prim, default_params)
+        return prim(x if isinstance(x, Tensor) else Tensor(x), **params)
+
+    fn.__name__ = fn.__qualname__ = act.name
+    fn.__doc__ = act.doc or f"The {act.name} activation: {act.formula}."
+    fn.__signature__ = activations.signature_of(act)
+    fn.__module__ = __name__
+    return fn
 
 
-def relu(x) -> Tensor:
-    return ops.relu(_t(x))
+def _define(act) -> None:
+    globals()[act.name] = _functional_form(act)
 
 
-def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
-    return ops.leaky_relu(_t(x), slope=negative_slope)
+activations.on_register(_define)
 
 
-def identity(x) -> Tensor:
-    return ops.identity(_t(x))
-
-
-def softplus(x) -> Tensor:
-    return ops.softplus(_t(x))
-
-
-def gelu(x) -> Tensor:
-    """GELU in its tanh form (equal to ``torch.nn.functional.gelu(x, approximate="tanh")``)."""
-    return ops.gelu(_t(x))
-
-
-def step(x, derivative: str = "zero") -> Tensor:
-    """Heaviside step g(z) = 1{z >= 0}, with step(0) = 1 as on the recitation's slides.
-
-    ``derivative`` chooses what backprop uses:
-
-    - ``"zero"`` (default): the true derivative, 0 everywhere it exists. A step network then
-      gets no gradient at all and gradient descent cannot train it; this is the honest answer.
-    - ``"straight_through"``: pass the upstream gradient through unchanged (a surrogate).
-    - ``"sigmoid"``: use the sigmoid's derivative s(1 - s) as a smooth surrogate.
-    """
-    try:
-        prim = ops.STEP_DERIVATIVES[derivative]
-    except KeyError:
-        raise ConfigError(
-            f"step derivative must be one of {sorted(ops.STEP_DERIVATIVES)}, "
-            f"found {derivative!r}"
-        ) from None
-    return prim(_t(x))
-
-
-def softmax(x, axis: int = -1) -> Tensor:
-    return ops.softmax(_t(x), axis=axis)
+def activation(name):
+    """The activation function called ``name`` (or an alias such as "logistic")."""
+    return globals()[activations.get(name).name]
 
 
 def log_softmax(x, axis: int = -1) -> Tensor:
+    """log(softmax(x)) along ``axis``, computed without forming softmax (no log of 0)."""
     return ops.log_softmax(_t(x), axis=axis)
-
-
-ACTIVATIONS = {
-    "sigmoid": sigmoid,
-    "tanh": tanh,
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-    "identity": identity,
-    "softplus": softplus,
-    "gelu": gelu,
-    "step": step,
-}
-
-
-def activation(name: str):
-    """The activation function called ``name`` (a clear error lists the known ones)."""
-    try:
-        return ACTIVATIONS[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}"
-        ) from None
 
 
 # ----- losses

@@ -17,15 +17,17 @@ from pathlib import Path
 
 import numpy as np
 
+from chainrule import activations
 from chainrule.errors import ConfigError, DataError, MissingExtraError
+from chainrule.validation import choice
 
 ORDER = 10
 
 # The options of a run, with their defaults. They are stored in the checkpoint, so
 # ``--resume DIR`` rebuilds the same run without repeating them.
 RUN_DEFAULTS = {
-    "data": "digits", "target": None, "hidden": [128], "activation": "relu", "epochs": 30,
-    "batch_size": 32, "lr": 1e-3, "optimizer": "adam", "seed": 0, "standardize": True,
+    "data": "digits", "target": None, "hidden": [128], "activation": activations.DEFAULT,
+    "epochs": 30, "batch_size": 32, "lr": 1e-3, "optimizer": "adam", "seed": 0, "standardize": True,
 }
 # What --resume may change: everything else must match the checkpoint's run.
 _RESUMABLE = ("epochs",)
@@ -48,8 +50,9 @@ def register(subparsers) -> None:
     p.add_argument("--hidden", metavar="SIZES",
                    help="hidden layer sizes, comma-separated, e.g. 128,64; 'none' for no "
                         "hidden layer (default: 128)")
-    p.add_argument("--activation", help="hidden activation: relu, tanh, sigmoid, leaky_relu, "
-                   "gelu, softplus, identity (default: relu)")
+    p.add_argument("--activation", help="hidden activation: "
+                   f"{', '.join(activations.names(hidden=True, trainable=True))} (default: "
+                   f"{RUN_DEFAULTS['activation']})")
     p.add_argument("--epochs", type=int, help="number of epochs (default: 30)")
     p.add_argument("--batch-size", type=int, help="batch size (default: 32)")
     p.add_argument("--lr", type=float, help="learning rate (default: 0.001)")
@@ -168,11 +171,8 @@ def _check_run(run: dict) -> None:
         raise ConfigError(f"--lr must be a positive number, found {run['lr']}")
     if run["seed"] < 0:
         raise ConfigError(f"--seed must be >= 0, found {run['seed']}")
-    from chainrule.functional import ACTIVATIONS
-
-    if run["activation"] not in ACTIVATIONS or run["activation"] == "step":
-        raise ConfigError(f"unknown --activation {run['activation']!r}; choose one of "
-                          f"{', '.join(a for a in ACTIVATIONS if a != 'step')}")
+    run["activation"] = choice(run["activation"], activations.names(hidden=True, trainable=True),
+                               "--activation")
     from chainrule.training.fit import OPTIMIZERS
 
     if run["optimizer"].lower() not in OPTIMIZERS:

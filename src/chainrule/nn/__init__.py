@@ -5,20 +5,9 @@
     loss = cr.nn.CrossEntropyLoss()(model(X), y)
 """
 
+from chainrule import activations as _registry
 from chainrule.nn import init
-from chainrule.nn.activations import (
-    ACTIVATIONS,
-    GELU,
-    Identity,
-    LeakyReLU,
-    ReLU,
-    Sigmoid,
-    Softmax,
-    Softplus,
-    Step,
-    Tanh,
-    activation_module,
-)
+from chainrule.nn.activations import ActivationModule, activation_module, module_class
 from chainrule.nn.config import from_config, register, registered
 from chainrule.nn.containers import Sequential
 from chainrule.nn.dropout import Dropout
@@ -27,9 +16,21 @@ from chainrule.nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from chainrule.nn.mlp import MLP
 from chainrule.nn.module import Module, Parameter
 
+# nn.ReLU, nn.Tanh, nn.Step, ...: one class per registered activation (chainrule.activations).
+globals().update({a.module: module_class(a) for a in _registry.all_activations()})
+
+
+def __getattr__(name):
+    """An activation class registered after this import (``nn.Swish``)."""
+    act = _registry.by_module(name)
+    if act is None:
+        raise AttributeError(f"module 'chainrule.nn' has no attribute {name!r}")
+    return module_class(act)
+
+
 __all__ = [
-    "ACTIVATIONS", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "GELU", "Identity",
-    "LeakyReLU", "Linear", "MLP", "MSELoss", "Module", "Parameter", "ReLU", "Sequential",
-    "Sigmoid", "Softmax", "Softplus", "Step", "Tanh", "activation_module", "from_config", "init",
-    "register", "registered",
+    "ActivationModule", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Linear", "MLP",
+    "MSELoss", "Module", "Parameter", "Sequential", "activation_module", "from_config", "init",
+    "module_class", "register", "registered",
+    *(a.module for a in _registry.all_activations()),
 ]

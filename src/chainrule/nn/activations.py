@@ -1,151 +1,99 @@
-"""Activation modules: one per activation of the chain-rule table, each a single node."""
+"""Activation modules: one class per registered activation, made from its registry entry.
+
+``nn.ReLU``, ``nn.Tanh``, ``nn.LeakyReLU(negative_slope)``, ``nn.Step(derivative)``,
+``nn.Softmax(axis)`` ... are not written out one by one: each is an ``ActivationModule``
+subclass built from ``chainrule.activations`` (its ``module`` name, options and primitive), so
+an activation registered later gets its class too (``nn.Swish`` after registering "swish").
+A module is parameter-free and records one node of the chain-rule table per call; its config
+is its type plus its options.
+"""
 
 from __future__ import annotations
 
-from chainrule import functional as F
-from chainrule import ops
+from chainrule import activations
 from chainrule.errors import ConfigError
 from chainrule.nn.config import from_config, register
 from chainrule.nn.module import Module
+from chainrule.tensor import Tensor
 
 
-class _Activation(Module):
-    """Parameter-free; its config is its type plus its options."""
+class ActivationModule(Module):
+    """Base class of the activation modules; ``activation`` is the registry entry."""
 
-    def get_config(self) -> dict:
-        return {"type": type(self).__name__}
+    activation: activations.Activation
 
-
-@register
-class Sigmoid(_Activation):
-    def forward(self, x):
-        return F.sigmoid(x)
-
-
-@register
-class Tanh(_Activation):
-    def forward(self, x):
-        return F.tanh(x)
-
-
-@register
-class ReLU(_Activation):
-    def forward(self, x):
-        return F.relu(x)
-
-
-@register
-class LeakyReLU(_Activation):
-    def __init__(self, negative_slope: float = 0.01):
+    def __init__(self, *args, **options):
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        keys = tuple(self.activation.options)
+        if len(args) > len(keys):
+            raise ConfigError(f"{type(self).__name__} takes at most {len(keys)} option(s) "
+                              f"({', '.join(keys) or 'none'}), found {len(args)}")
+        options.update(zip(keys, args))
+        resolved = self.activation.resolve(options)
+        for key, value in resolved.items():
+            object.__setattr__(self, key, value)
+        # Bound once: the forward pass is one primitive call, no option handling.
+        self.__dict__["_bound"] = self.activation.bind(resolved)
+
+    @property
+    def options(self) -> dict:
+        return {key: getattr(self, key) for key in self.activation.options}
 
     def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
+        prim, params = self._bound
+        return prim(x if isinstance(x, Tensor) else Tensor(x), **params)
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        if name in self.activation.options:  # an option changed: bind it again
+            self.__dict__["_bound"] = self.activation.bind(self.options)
+
+    # The bound primitive holds functions pickle cannot store: rebind it after unpickling.
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_bound"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__dict__["_bound"] = self.activation.bind(self.options)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        shown = {**self.options, **self.activation.torch_fixed}
+        return ", ".join(f"{k}={v!r}" for k, v in shown.items())
 
     def get_config(self) -> dict:
-        return {"type": "LeakyReLU", "negative_slope": self.negative_slope}
+        return {"type": type(self).__name__, **self.options}
 
 
-@register
-class Step(_Activation):
-    """Heaviside step 1{z >= 0}; ``derivative`` is "zero" (true), "straight_through" or
-    "sigmoid" (surrogates), see ``chainrule.functional.step``."""
-
-    def __init__(self, derivative: str = "zero"):
-        super().__init__()
-        if derivative not in ops.STEP_DERIVATIVES:
-            raise ConfigError(
-                f"Step derivative must be one of {sorted(ops.STEP_DERIVATIVES)}, "
-                f"found {derivative!r}"
-            )
-        self.derivative = derivative
-
-    def forward(self, x):
-        return F.step(x, self.derivative)
-
-    def extra_repr(self) -> str:
-        return f"derivative={self.derivative!r}"
-
-    def get_config(self) -> dict:
-        return {"type": "Step", "derivative": self.derivative}
+def module_class(act) -> type:
+    """The ``ActivationModule`` subclass of ``act`` (an Activation or its name)."""
+    act = activations.get(act)
+    cls = globals().get(act.module)
+    if isinstance(cls, type) and issubclass(cls, ActivationModule) and cls.activation is act:
+        return cls
+    cls = type(act.module, (ActivationModule,), {
+        "activation": act, "__module__": __name__, "__qualname__": act.module,
+        "__doc__": act.doc or f"The {act.name} activation: {act.formula}.",
+    })
+    globals()[act.module] = cls  # importable, and picklable, as chainrule.nn.<module>
+    register(cls)
+    return cls
 
 
-@register
-class Identity(_Activation):
-    def forward(self, x):
-        return F.identity(x)
-
-
-@register
-class Softplus(_Activation):
-    def forward(self, x):
-        return F.softplus(x)
-
-
-@register
-class GELU(_Activation):
-    """GELU in its tanh form (``torch.nn.GELU(approximate="tanh")``)."""
-
-    def forward(self, x):
-        return F.gelu(x)
-
-    def extra_repr(self) -> str:
-        return "approximate='tanh'"
-
-
-@register
-class Softmax(_Activation):
-    """Softmax along ``axis`` (PyTorch's ``dim`` is accepted as a synonym)."""
-
-    def __init__(self, axis: int = -1, dim: int | None = None):
-        super().__init__()
-        self.axis = int(axis if dim is None else dim)
-
-    def forward(self, x):
-        return F.softmax(x, self.axis)
-
-    def extra_repr(self) -> str:
-        return f"axis={self.axis}"
-
-    def get_config(self) -> dict:
-        return {"type": "Softmax", "axis": self.axis}
-
-
-# Names accepted wherever an activation is chosen by name (MLP, fit, the CLI).
-ACTIVATIONS = {
-    "sigmoid": Sigmoid,
-    "tanh": Tanh,
-    "relu": ReLU,
-    "leaky_relu": LeakyReLU,
-    "step": Step,
-    "identity": Identity,
-    "linear": Identity,
-    "softplus": Softplus,
-    "gelu": GELU,
-    "softmax": Softmax,
-}
+activations.on_register(module_class)
 
 
 def activation_module(spec) -> Module:
-    """A module from a name ("relu"), a Module instance or class, or a config dict."""
+    """A module from a name ("relu", "logistic", "ReLU"), a Module instance or class, or a
+    config dict."""
     if isinstance(spec, Module):
         return spec
     if isinstance(spec, type) and issubclass(spec, Module):
         return spec()
     if isinstance(spec, dict):
         return from_config(spec)
-    if isinstance(spec, str):
-        cls = ACTIVATIONS.get(spec.lower())
-        if cls is None:
-            raise ConfigError(
-                f"unknown activation {spec!r}; choose one of {', '.join(ACTIVATIONS)} "
-                "or pass a Module"
-            )
-        return cls()
+    if isinstance(spec, (str, activations.Activation)):
+        by_class = activations.by_module(spec) if isinstance(spec, str) else None
+        return module_class(by_class or activations.get(spec))()
     raise ConfigError(
         f"an activation is a name, a Module or a config dict, found {type(spec).__name__}"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from chainrule.errors import ConfigError
-from chainrule.nn.activations import _Activation
+from chainrule.nn.activations import ActivationModule
 from chainrule.nn.config import from_config, register
 from chainrule.nn.linear import Linear
 from chainrule.nn.module import Module
@@ -20,7 +20,7 @@ def _trace_names(layers) -> list:
         if isinstance(m, Linear):
             k += 1
             names.append(f"z{k}")
-        elif isinstance(m, _Activation):
+        elif isinstance(m, ActivationModule):
             names.append("y_hat" if i > last_linear >= 0 else f"h{k}")
         else:
             names.append(None)

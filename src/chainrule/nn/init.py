@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from chainrule import activations
 from chainrule.errors import ConfigError
 from chainrule.tensor import Tensor
 
@@ -54,20 +55,26 @@ def calculate_fan_in_and_fan_out(tensor) -> tuple:
     return shape[1] * receptive, shape[0] * receptive
 
 
-_GAINS = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "conv1d": 1.0, "conv2d": 1.0,
-          "tanh": 5.0 / 3, "relu": math.sqrt(2.0), "selu": 3.0 / 4}
+# torch.nn.init's gains for names that are not activations here (an activation's own gain is
+# declared in the registry, chainrule.activations).
+_OTHER_GAINS = {"conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0, "selu": 3.0 / 4}
 
 
 def calculate_gain(nonlinearity: str = "leaky_relu", param=None) -> float:
-    """The recommended gain for ``nonlinearity`` (``torch.nn.init.calculate_gain``)."""
-    if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else float(param)
-        return math.sqrt(2.0 / (1 + slope**2))
-    if nonlinearity not in _GAINS:
+    """The recommended gain for ``nonlinearity`` (``torch.nn.init.calculate_gain``); ``param``
+    is the activation's one numeric option (leaky_relu's negative slope)."""
+    if nonlinearity in _OTHER_GAINS:
+        return _OTHER_GAINS[nonlinearity]
+    try:
+        act = activations.get(nonlinearity)
+    except ConfigError:
         raise ConfigError(
-            f"unknown nonlinearity {nonlinearity!r}; one of {', '.join([*_GAINS, 'leaky_relu'])}"
-        )
-    return _GAINS[nonlinearity]
+            f"unknown nonlinearity {nonlinearity!r}; one of "
+            f"{', '.join([*activations.names(), *_OTHER_GAINS])}"
+        ) from None
+    numeric = [k for k, v in act.options.items() if isinstance(v, float)]
+    options = {numeric[0]: param} if param is not None and numeric else {}
+    return act.init_gain(options)
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, rng=None):

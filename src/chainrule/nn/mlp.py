@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chainrule import activations
 from chainrule.errors import ConfigError
 from chainrule.nn.activations import activation_module
 from chainrule.nn.config import dtype_name, from_config, parse_dtype, register
@@ -17,7 +18,8 @@ from chainrule.nn.module import Module
 def _spec_config(spec):
     """What get_config records for an activation spec: its name, or the module's config."""
     if spec is None or isinstance(spec, str):
-        return spec.lower() if isinstance(spec, str) else None
+        # The canonical name: "logistic" is recorded as "sigmoid".
+        return None if spec is None else activations.get(spec).name
     if isinstance(spec, dict):
         return spec
     return activation_module(spec).get_config()
@@ -45,8 +47,8 @@ class MLP(Module):
     The forward pass names the outputs z1, h1, ..., z{L} (and y_hat after an output activation).
     """
 
-    def __init__(self, sizes, activation="relu", output_activation=None, dropout: float = 0.0,
-                 bias: bool = True, seed=None, dtype=np.float32):
+    def __init__(self, sizes, activation=activations.DEFAULT, output_activation=None,
+                 dropout: float = 0.0, bias: bool = True, seed=None, dtype=np.float32):
         super().__init__()
         sizes = list(sizes) if isinstance(sizes, (list, tuple)) else sizes
         if (not isinstance(sizes, list) or len(sizes) < 2
