@@ -42,6 +42,8 @@ class Activation:
       primitive's keyword; ``option_aliases`` accepts other spellings (``dim`` for ``axis``);
     - ``value``/``derivative``: NumPy ``g(z, **options)`` and ``g'(z, **options)``, the
       textbook forms that closed-form checks and manual backprop use (None: none exists);
+      ``backward(dout, z, out, **options)`` replaces ``dout * g'(z)`` for an activation that
+      is not elementwise (softmax);
     - ``gain``: the recommended initialisation gain (a number, or ``fn(options)``);
     - ``torch``: the ``torch.nn`` class name of its twin; ``torch_options`` maps an option to
       the torch argument/attribute; ``torch_fixed`` are arguments the twin must have;
@@ -70,6 +72,7 @@ class Activation:
     doc: str = ""
     value: object = None
     derivative: object = None
+    backward: object = None
     gain: object = 1.0
     sklearn_init_factor: float = 6.0
     torch: str | None = None
@@ -137,6 +140,19 @@ class Activation:
     def __call__(self, x, **options) -> Tensor:
         prim, params = self.bind(options)
         return prim(x if isinstance(x, Tensor) else Tensor(x), **params)
+
+    @property
+    def has_textbook_backward(self) -> bool:
+        return self.value is not None and (self.backward or self.derivative) is not None
+
+    def textbook_backward(self, dout, z, out, options=None):
+        """dJ/dz from dJ/dout by the textbook formula, in NumPy: ``dout * g'(z)``."""
+        options = self.resolve(options)
+        if self.backward is not None:
+            return self.backward(dout, z, out, **options)
+        if self.derivative is None:
+            raise ConfigError(f"activation {self.name!r} declares no textbook derivative")
+        return dout * self.derivative(z, **options)
 
     def init_gain(self, options=None) -> float:
         gain = self.gain
@@ -292,6 +308,10 @@ def _softmax(z, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def _softmax_backward(dout, z, out, axis=-1):
+    return out * (dout - np.sum(dout * out, axis=axis, keepdims=True))
+
+
 # ---------------------------------------------------------------- twins in other libraries
 
 
@@ -359,8 +379,7 @@ LEAKY_RELU = register(Activation(
     derivative=lambda z, negative_slope=0.01: np.where(z > 0, 1.0, negative_slope),
     gain=lambda o: math.sqrt(2.0 / (1 + o["negative_slope"] ** 2)),
     torch="LeakyReLU", torch_options={"negative_slope": "negative_slope"},
-    onnx="LeakyRelu", onnx_options={"negative_slope": "alpha"}, color="#17becf",
-    saturation="dead"))
+    onnx="LeakyRelu", onnx_options={"negative_slope": "alpha"}, color="#17becf"))
 
 IDENTITY = register(Activation(
     "identity", ops.identity, module="Identity", aliases=("linear",), formula="z",
@@ -395,8 +414,8 @@ SOFTMAX = register(Activation(
     "softmax", ops.softmax, module="Softmax", options={"axis": -1},
     option_aliases={"dim": "axis"}, formula="exp(z_i) / sum_j exp(z_j)",
     latex=r"\frac{e^{z_i}}{\sum_j e^{z_j}}", doc="Softmax along ``axis`` (torch's ``dim``).",
-    value=_softmax, torch="Softmax", torch_options={"axis": "dim"}, onnx="Softmax",
-    onnx_options={"axis": "axis"}, color="#e377c2", hidden=False))
+    value=_softmax, backward=_softmax_backward, torch="Softmax", torch_options={"axis": "dim"},
+    onnx="Softmax", onnx_options={"axis": "axis"}, color="#e377c2", hidden=False))
 
 #: The hidden activation used unless one is chosen (MLP, the CLI, the estimators).
 DEFAULT = RELU.name

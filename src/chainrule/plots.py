@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from chainrule import activations
 from chainrule.errors import ConfigError, require
 
 DPI = 100
@@ -20,9 +21,6 @@ DPI = 100
 # No time stamps or version strings in the files: the same results give the same bytes.
 _METADATA = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}}
 
-#: One colour per activation across every figure.
-COLORS = {"sigmoid": "#1f77b4", "tanh": "#ff7f0e", "relu": "#2ca02c", "step": "#d62728",
-          "softplus": "#9467bd", "identity": "#7f7f7f"}
 
 
 def _figure(width: float, height: float):
@@ -40,7 +38,11 @@ def _stable_ids():
 
 
 def _color(name: str) -> str:
-    return COLORS.get(name, "#444444")
+    """An activation's colour, the same in every figure (declared in its registry entry)."""
+    try:
+        return activations.get(name).color
+    except ConfigError:
+        return "#444444"
 
 
 def save_figure(fig, out_dir, name: str, formats=("png", "svg")) -> list:
@@ -61,23 +63,27 @@ def save_figure(fig, out_dir, name: str, formats=("png", "svg")) -> list:
 
 
 # ---------------------------------------------------------------- activations
-def activation_functions(names=("sigmoid", "tanh", "relu", "step"), lo: float = -5.0,
-                         hi: float = 5.0):
-    """Each activation and its derivative side by side; derivatives come from backprop."""
+def activation_functions(names=None, lo: float = -5.0, hi: float = 5.0):
+    """Each activation and its derivative side by side; derivatives come from backprop.
+
+    ``names`` defaults to the slides' sigmoid, tanh and ReLU, and the step."""
     from chainrule import functional as F
     from chainrule.tensor import Tensor
 
     fig = _figure(10, 4)
     ax_f, ax_d = fig.subplots(1, 2)
     z = np.linspace(lo, hi, 1001)
+    if names is None:
+        names = (*activations.names(tag="slides"), activations.STEP.name)
     for name in names:
+        act = activations.get(name)
         x = Tensor(z, requires_grad=True)
         y = F.activation(name)(x)
         y.backward(np.ones_like(z))
-        ax_f.plot(z, y.data, color=_color(name), label=name, lw=2)
-        label = f"{name} (g' = 0: no gradient)" if name == "step" else name
-        ax_d.plot(z, x.grad, color=_color(name), label=label, lw=2,
-                  ls="--" if name == "step" else "-")
+        ax_f.plot(z, y.data, color=act.color, label=act.name, lw=2)
+        flat = not act.trainable  # its derivative is 0 wherever it exists
+        label = f"{act.name} (g' = 0: no gradient)" if flat else act.name
+        ax_d.plot(z, x.grad, color=act.color, label=label, lw=2, ls="--" if flat else "-")
     ax_f.set(title="activation g(z)", xlabel="z", ylabel="g(z)")
     ax_d.set(title="derivative g'(z), computed by backprop", xlabel="z", ylabel="g'(z)")
     for ax, where in ((ax_f, "upper left"), (ax_d, "center left")):
@@ -102,7 +108,8 @@ def step_bound(f, domain, units=(1, 2, 4, 8), title: str | None = None):
     for ax, n in zip(axes, units):
         net = best_step_network(f, lo, hi, n)
         ax.plot(X[:, 0], y, color="black", lw=2, label=getattr(f, "__name__", "f"))
-        ax.plot(X[:, 0], predict(net, X), color=_color("step"), lw=2, label="step network")
+        ax.plot(X[:, 0], predict(net, X), color=activations.STEP.color, lw=2,
+                label="step network")
         ax.set_title(f"{n} unit{'s' if n > 1 else ''}: sup error "
                      f"{step_best_error_fn(f, lo, hi, n):.3g}", fontsize=10)
         ax.set_xlabel("x")
@@ -143,7 +150,7 @@ def step_training(results, title: str = "trained step networks against the bound
     units = sorted({r.units for r in results})
     best = [next(r.best_error for r in results if r.units == n) for n in units]
     ax_e.plot(units, best, color="black", lw=2, marker="o", label="best possible (bound)")
-    markers = {"zero": "s", "straight_through": "^", "sigmoid": "v"}
+    markers = dict(zip(activations.STEP.primitive, "s^vDo"))  # one per derivative policy
     policies = list(dict.fromkeys(r.derivative for r in results))
     width = 0.8 / len(policies)
     x = np.arange(len(units))

@@ -6,12 +6,6 @@ import numpy as np
 
 from chainrule.errors import ConfigError
 
-# Activation modules with a textbook derivative, by class name -> kind.
-_KINDS = {
-    "Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu", "LeakyReLU": "leaky_relu",
-    "Identity": "identity", "Softplus": "softplus", "Softmax": "softmax", "Dropout": "identity",
-}
-
 
 def layers_of(model) -> list:
     """The modules of an MLP, a Sequential (nested ones flattened) or a list of modules."""
@@ -31,23 +25,20 @@ def layers_of(model) -> list:
 
 
 def kind(module) -> tuple:
-    """('linear', W, b) | ('leaky_relu', slope) | ('softmax', axis) | (name,) | ('unknown', cls)."""
-    from chainrule import nn
+    """('linear', W, b) | ('activation', Activation, options) | ('unknown', class name).
+
+    Dropout (always run in eval mode here) is the identity; every activation module names its
+    registry entry, whose textbook forms the closed-form check and manual backprop use."""
+    from chainrule import activations, nn
 
     if isinstance(module, nn.Linear):
         b = None if module.bias is None else module.bias.data
         return ("linear", module.weight.data, b)
-    name = type(module).__name__
-    k = _KINDS.get(name)
-    if k == "leaky_relu":
-        return (k, module.negative_slope)
-    if k == "softmax":
-        return (k, module.axis)
-    if name == "Step" and getattr(module, "derivative", "zero") == "zero":
-        return ("step",)
-    if k is not None:
-        return (k,)
-    return ("unknown", name)
+    if isinstance(module, nn.Dropout):
+        return ("activation", activations.IDENTITY, {})
+    if isinstance(module, nn.ActivationModule) and module.activation.has_textbook_backward:
+        return ("activation", module.activation, module.options)
+    return ("unknown", type(module).__name__)
 
 
 def as_targets(y, rows: int, classes: int, dtype) -> np.ndarray:

@@ -5,14 +5,14 @@ gradient, so when one rule is wrong exactly that term diverges and the report na
 
     softmax + cross-entropy   dJ/dz = (y_hat - y) / N
     MSE                       dJ/dy_hat = 2 (y_hat - y) / N   (N = number of elements)
-    sigmoid                   dJ/dz = dJ/dh * s (1 - s)
-    tanh                      dJ/dz = dJ/dh * (1 - t^2)
-    ReLU                      dJ/dz = dJ/dh * 1{z > 0}
+    an activation             its rule from the chain-rule table, e.g. dJ/dz = dJ/dh * s(1 - s),
+                              computed by its textbook NumPy derivative (the registry's)
     linear                    dW = delta^T X,  db = sum over rows of delta,  dX = delta W
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,26 +61,21 @@ class ClosedFormReport:
         return "\n".join(lines)
 
 
+def _textbook_formula(act, options) -> str:
+    """The rule as the table states it, in this check's names: z in, h out ('dJ/dz = dJ/dh *
+    s(1 - s)')."""
+    prim, _ = act.bind(options)
+    rule = prim.formulas[0] if prim.formulas else f"dJ/dz = vjp of {prim.name}"
+    rule = re.sub(r"dJ/dx\b", "dJ/dz", rule)
+    rule = re.sub(r"dJ/dy\b", "dJ/dh", rule)
+    return re.sub(r"(?<![\w/])x(?!\w)", "z", rule)
+
+
 def _activation_closed_form(spec, g, z, out):
-    k = spec[0]
-    if k == "sigmoid":
-        return g * out * (1 - out), "dJ/dz = dJ/dh * s(1 - s)"
-    if k == "tanh":
-        return g * (1 - out * out), "dJ/dz = dJ/dh * (1 - t^2)"
-    if k == "relu":
-        return g * (z > 0), "dJ/dz = dJ/dh * 1{z > 0}"
-    if k == "leaky_relu":
-        return g * np.where(z > 0, 1.0, spec[1]), "dJ/dz = dJ/dh * (1 if z > 0 else slope)"
-    if k == "identity":
-        return g, "dJ/dz = dJ/dh"
-    if k == "softplus":
-        return g / (1 + np.exp(-z)), "dJ/dz = dJ/dh * sigmoid(z)"
-    if k == "step":
-        return np.zeros_like(g), "dJ/dz = 0 (flat step)"
-    if k == "softmax":
-        return out * (g - np.sum(g * out, axis=-1, keepdims=True)), \
-            "dJ/dz = y_hat * (dJ/dy_hat - <dJ/dy_hat, y_hat>)"
-    return None, f"no closed form for {spec[1]}"
+    if spec[0] != "activation":
+        return None, f"no closed form for {spec[1]}"
+    act, options = spec[1], spec[2]
+    return act.textbook_backward(g, z, out, options), _textbook_formula(act, options)
 
 
 def closed_form_check(model, x, y, loss: str = "cross_entropy", rtol=None,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from chainrule import activations
 from chainrule.errors import ConfigError
 from chainrule.inspect._format import fmt
 from chainrule.inspect._mlp import as_targets, eval_mode, kept_grads, kind, layers_of
@@ -47,74 +48,35 @@ def linear_backward(dout, cache):
 
 
 # ----- activations: out = g(z), backward dz = dout * g'(z) from what was cached
-def relu_forward(z):
-    return np.maximum(z, 0), z
+# One pair per registered activation (relu_forward / relu_backward, sigmoid_..., step_...),
+# made from its textbook NumPy forms in the registry (chainrule.activations).
+def activation_forward(z, activation, **options):
+    """``(g(z), cache)`` for the registered ``activation``; the cache keeps z and g(z)."""
+    act = activations.get(activation)
+    out = act.value(z, **act.resolve(options))
+    return out, (z, out, act, options)
 
 
-def relu_backward(dout, cache):
-    return dout * (cache > 0)
+def activation_backward(dout, cache):
+    """dJ/dz = dout * g'(z) (for softmax: y_hat * (dout - <dout, y_hat>))."""
+    z, out, act, options = cache
+    return act.textbook_backward(dout, z, out, options)
 
 
-def leaky_relu_forward(z, slope=0.01):
-    return np.where(z > 0, z, slope * z), (z, slope)
+def _define(act) -> None:
+    if not act.has_textbook_backward:
+        return
+
+    def forward(z, **options):
+        return activation_forward(z, act, **options)
+
+    forward.__name__ = f"{act.name}_forward"
+    forward.__doc__ = f"``({act.name}(z), cache)``: {act.formula}."
+    globals()[forward.__name__] = forward
+    globals()[f"{act.name}_backward"] = activation_backward
 
 
-def leaky_relu_backward(dout, cache):
-    z, slope = cache
-    return dout * np.where(z > 0, 1.0, slope)
-
-
-def sigmoid_forward(z):
-    s = 1 / (1 + np.exp(-z))
-    return s, s
-
-
-def sigmoid_backward(dout, cache):
-    return dout * cache * (1 - cache)           # s (1 - s)
-
-
-def tanh_forward(z):
-    t = np.tanh(z)
-    return t, t
-
-
-def tanh_backward(dout, cache):
-    return dout * (1 - cache * cache)           # 1 - t^2
-
-
-def softplus_forward(z):
-    return np.logaddexp(0, z), z
-
-
-def softplus_backward(dout, cache):
-    return dout / (1 + np.exp(-cache))          # sigmoid(z)
-
-
-def identity_forward(z):
-    return z, None
-
-
-def identity_backward(dout, cache):
-    return dout
-
-
-def step_forward(z):
-    return (z >= 0).astype(z.dtype), z
-
-
-def step_backward(dout, cache):
-    return np.zeros_like(dout)                  # flat wherever it is differentiable
-
-
-def softmax_forward(z):
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    p = e / e.sum(axis=-1, keepdims=True)
-    return p, p
-
-
-def softmax_backward(dout, cache):
-    p = cache
-    return p * (dout - np.sum(dout * p, axis=-1, keepdims=True))
+activations.on_register(_define)
 
 
 # ----- losses: forward returns (J, cache), backward takes dJ (1.0) and returns dJ/d(input)
@@ -144,14 +106,6 @@ def mse_backward(dout, cache):
     return dout * 2 * cache / cache.size
 
 
-LAYERS = {
-    "relu": (relu_forward, relu_backward),
-    "sigmoid": (sigmoid_forward, sigmoid_backward),
-    "tanh": (tanh_forward, tanh_backward),
-    "softplus": (softplus_forward, softplus_backward),
-    "identity": (identity_forward, identity_backward),
-    "step": (step_forward, step_backward),
-}
 LOSSES = {
     "cross_entropy": (softmax_cross_entropy_forward, softmax_cross_entropy_backward),
     "mse": (mse_forward, mse_backward),
@@ -159,30 +113,21 @@ LOSSES = {
 
 
 def _forward(spec, a):
-    k = spec[0]
-    if k == "linear":
+    if spec[0] == "linear":
         return linear_forward(a, spec[1].astype(np.float64),
                               None if spec[2] is None else spec[2].astype(np.float64))
-    if k == "leaky_relu":
-        return leaky_relu_forward(a, spec[1])
-    if k == "softmax":
-        return softmax_forward(a)
-    if k in LAYERS:
-        return LAYERS[k][0](a)
+    if spec[0] == "activation":
+        return activation_forward(a, spec[1], **spec[2])
+    known = ", ".join(act.module for act in activations.all_activations()
+                      if act.has_textbook_backward)
     raise ConfigError(f"manual mode has no hand-written backward for {spec[1]}; it covers "
-                      "Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, Identity, Step, "
-                      "Softmax and Dropout (in eval mode)")
+                      f"Linear, Dropout (in eval mode) and the activations {known}")
 
 
 def _backward(spec, dout, cache):
-    k = spec[0]
-    if k == "linear":
+    if spec[0] == "linear":
         return linear_backward(dout, cache)
-    if k == "leaky_relu":
-        return leaky_relu_backward(dout, cache), None, None
-    if k == "softmax":
-        return softmax_backward(dout, cache), None, None
-    return LAYERS[k][1](dout, cache), None, None
+    return activation_backward(dout, cache), None, None
 
 
 @dataclass
@@ -205,7 +150,7 @@ def manual_backprop(model, x, y, loss: str = "cross_entropy") -> ManualPass:
     caches = []
     for m, spec in zip(layers, specs):
         a, cache = _forward(spec, a)
-        caches.append((type(m).__name__, cache, _CACHE_NAMES.get(spec[0], ())))
+        caches.append((type(m).__name__, cache, _CACHE_NAMES[spec[0]]))
     J, lcache = LOSSES[loss][0](a, getattr(y, "data", y))
     dout = LOSSES[loss][1](1.0, lcache)
     grads = {}
@@ -258,8 +203,7 @@ class Comparison:
 
 
 # What each layer's cache holds, in order (the rest of a cache tuple is bookkeeping).
-_CACHE_NAMES = {"linear": ("x", "W"), "relu": ("z",), "leaky_relu": ("z",), "sigmoid": ("s",),
-                "tanh": ("t",), "softplus": ("z",), "step": ("z",), "softmax": ("y_hat",)}
+_CACHE_NAMES = {"linear": ("x", "W"), "activation": ("z", "g(z)")}
 
 
 def _describe(cache, names) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from chainrule import activations
 from chainrule.errors import ConfigError
 from chainrule.theory.network import OneHiddenLayer
 
@@ -62,7 +63,7 @@ def step_piecewise_constant(breaks, values, derivative: str = "zero") -> OneHidd
     b, v = _check_pieces(breaks, values)
     n = b.size
     return OneHiddenLayer.from_weights(
-        W1=np.ones((n, 1)), b1=-b, w2=np.diff(v), b2=v[0], activation="step",
+        W1=np.ones((n, 1)), b1=-b, w2=np.diff(v), b2=v[0], activation=activations.STEP.name,
         derivative=derivative,
     )
 
@@ -75,7 +76,7 @@ def identity_linear(a: float, b: float) -> OneHiddenLayer:
     """
     a, b = _vector("a", [a])[0], _vector("b", [b])[0]
     return OneHiddenLayer.from_weights(W1=[[a]], b1=[0.0], w2=[1.0], b2=b,
-                                       activation="identity")
+                                       activation=activations.IDENTITY.name)
 
 
 #: The slide's XOR points (in the table's order) and their labels.
@@ -86,7 +87,7 @@ XOR_LABELS = np.array([1.0, -1.0, -1.0, 1.0])
 def xor_relu() -> OneHiddenLayer:
     """Question 2: W1 = [[1, 1], [-1, -1]], b1 = 0, w2 = [1, 1], b2 = -1 (ReLU)."""
     return OneHiddenLayer.from_weights(W1=[[1.0, 1.0], [-1.0, -1.0]], b1=[0.0, 0.0],
-                                       w2=[1.0, 1.0], b2=-1.0, activation="relu")
+                                       w2=[1.0, 1.0], b2=-1.0, activation=activations.RELU.name)
 
 
 @dataclass
@@ -153,4 +154,5 @@ def relu_interpolant(xs, ys) -> OneHiddenLayer:
     W1 = np.concatenate([[1.0, -1.0], np.ones(kinks.size)]).reshape(-1, 1)
     b1 = np.concatenate([[-x[0], x[0]], -kinks])
     w2 = np.concatenate([[slopes[0], -slopes[0]], np.diff(slopes)])
-    return OneHiddenLayer.from_weights(W1=W1, b1=b1, w2=w2, b2=y[0], activation="relu")
+    return OneHiddenLayer.from_weights(W1=W1, b1=b1, w2=w2, b2=y[0],
+                                       activation=activations.RELU.name)

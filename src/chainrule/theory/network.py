@@ -10,47 +10,39 @@ from __future__ import annotations
 
 import numpy as np
 
+from chainrule import activations, nn
 from chainrule import functional as F
-from chainrule import nn
 from chainrule.errors import ConfigError, ShapeError
 from chainrule.tensor import Tensor
 
-#: activation name -> a function making its module (Step takes the derivative policy).
-_MODULES = {
-    "sigmoid": lambda d: nn.Sigmoid(),
-    "tanh": lambda d: nn.Tanh(),
-    "relu": lambda d: nn.ReLU(),
-    "identity": lambda d: nn.Identity(),
-    "step": lambda d: nn.Step(derivative=d),
-}
 
-
-def activation_module(name: str, derivative: str = "zero"):
-    """The activation module called ``name`` (``derivative`` applies to "step" only)."""
-    try:
-        return _MODULES[name](derivative)
-    except KeyError:
-        raise ConfigError(f"unknown activation {name!r}; choose one of "
-                          f"{', '.join(_MODULES)}") from None
+def hidden_activation(name: str, derivative: str | None = None):
+    """The module of the registered activation ``name``; ``derivative`` is the step's policy
+    (the option that picks an activation's derivative rule; None: its default) and is
+    ignored by the others."""
+    act = activations.get(name)
+    options = {act.policy: derivative} if act.policy and derivative is not None else {}
+    return nn.module_class(act)(**options)
 
 
 class OneHiddenLayer(nn.Module):
     """f(x) = sum_i w_i g(v_i . x + b_i) + w_0, for x of shape (N, d); returns (N, 1)."""
 
-    def __init__(self, in_features: int, units: int, activation: str = "relu",
-                 derivative: str = "zero", seed: int | None = 0, dtype=np.float32):
+    def __init__(self, in_features: int, units: int, activation: str = activations.DEFAULT,
+                 derivative: str | None = None, seed: int | None = 0, dtype=np.float32):
         super().__init__()
         if units < 1 or in_features < 1:
             raise ConfigError(f"a one-hidden-layer network needs in_features >= 1 and units >= 1,"
                               f" found {in_features} and {units}")
         rng = np.random.default_rng(seed)
-        self.in_features, self.units, self.activation_name = in_features, units, activation
+        self.in_features, self.units = in_features, units
+        self.activation_name = activations.get(activation).name
         self.hidden = nn.Linear(in_features, units, seed=rng, dtype=dtype)
-        self.activation = activation_module(activation, derivative)
+        self.activation = hidden_activation(activation, derivative)
         self.output = nn.Linear(units, 1, seed=rng, dtype=dtype)
 
     @classmethod
-    def from_weights(cls, W1, b1, w2, b2, activation: str, derivative: str = "zero"):
+    def from_weights(cls, W1, b1, w2, b2, activation: str, derivative: str | None = None):
         """A network with exactly these weights, stored in float64."""
         W1 = np.atleast_2d(np.asarray(W1, dtype=np.float64))
         b1 = np.asarray(b1, dtype=np.float64).reshape(-1)

@@ -8,9 +8,11 @@ flow back through an inactive unit, which is what "vanishing gradients" means un
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
-from chainrule import nn
+from chainrule import activations, nn
 from chainrule.autograd import no_grad
 from chainrule.tensor import Tensor
 
@@ -18,30 +20,19 @@ from chainrule.tensor import Tensor
 FLAT = 0.01
 
 
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free
+@cache
+def _peak(act) -> float:
+    """The largest g'(z), from the registry's textbook derivative, on a wide grid through 0:
+    exact for sigmoid (1/4), tanh, ReLU and softplus."""
+    return float(np.max(act.derivative(np.linspace(-40.0, 40.0, 8001))))
 
 
-def _d_sigmoid(z):
-    s = _sigmoid(z)
-    return s * (1 - s) / 0.25
-
-
-def _d_tanh(z):
-    return 1.0 - np.tanh(z) ** 2
-
-
-def _d_relu(z):
-    return (z > 0).astype(np.float64)
-
-
-#: activation module class name -> (kind, derivative scaled to a maximum of 1).
-DERIVATIVES = {
-    "Sigmoid": ("saturated", _d_sigmoid),
-    "Tanh": ("saturated", _d_tanh),
-    "ReLU": ("dead", _d_relu),
-    "Softplus": ("saturated", _sigmoid),
-}
+def _probed(module):
+    """The registry entry of an activation module that can die or saturate, else None."""
+    act = getattr(module, "activation", None)
+    if isinstance(module, nn.ActivationModule) and act.saturation and act.derivative:
+        return act
+    return None
 
 
 def flat_layers(model) -> list | None:
@@ -76,9 +67,9 @@ def grad_norms(model) -> np.ndarray:
 
 
 def pre_activations(model, X) -> list:
-    """(activation class name, z) for each probed activation layer, running ``model`` on ``X``.
+    """(activation, z) for each probed activation layer, running ``model`` on ``X``.
 
-    Returns [] when the model is not sequential or has no sigmoid/tanh/ReLU/softplus layers.
+    Returns [] when the model is not sequential or has no layer that can die or saturate.
     """
     layers = flat_layers(model)
     if layers is None:
@@ -87,17 +78,17 @@ def pre_activations(model, X) -> list:
     with no_grad():
         x = X if isinstance(X, Tensor) else Tensor(np.asarray(X, dtype=model.dtype))
         for m in layers:
-            name = type(m).__name__
-            if name in DERIVATIVES:
-                out.append((name, np.asarray(x.data, dtype=np.float64)))
+            act = _probed(m)
+            if act is not None:
+                out.append((act, np.asarray(x.data, dtype=np.float64)))
             x = m(x)
     return out
 
 
-def inactive_fraction(kind_name: str, z) -> float:
+def inactive_fraction(activation, z) -> float:
     """Fraction of units (columns of ``z``) whose derivative is flat on every row."""
-    _, deriv = DERIVATIVES[kind_name]
-    flat = deriv(np.asarray(z, dtype=np.float64)) < FLAT
+    act = activations.get(activation)
+    flat = act.derivative(np.asarray(z, dtype=np.float64)) < FLAT * _peak(act)
     return float(np.mean(np.all(flat, axis=0)))
 
 
