@@ -10,7 +10,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "chainrule"
 # Rank of each top-level part of the package; a module may import only equal or lower ranks.
 RANKS = {
     "errors": 0, "validation": 0,
-    "tensor": 1, "autograd": 1, "ops": 1, "activations": 1, "functional": 1,
+    "tensor": 1, "autograd": 1, "ops": 1, "activations": 1, "functional": 1, "creation": 1,
     "nn": 2, "data": 2,
     "optim": 3,
     "io": 4, "training": 4,

@@ -25,3 +25,15 @@ def test_importing_chainrule_loads_numpy_only():
             "print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+CREATION = ["arange", "full", "linspace", "manual_seed", "ones", "ones_like", "rand", "randn",
+            "zeros", "zeros_like"]
+
+
+@pytest.mark.parametrize("name", CREATION)
+def test_creation_functions_are_eager_engine_exports(name):
+    from chainrule import creation
+
+    assert name in cr.__all__ and name not in cr._LAZY
+    assert vars(cr)[name] is getattr(creation, name)  # imported with the engine, not on use

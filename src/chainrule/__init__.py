@@ -15,6 +15,18 @@ import importlib
 
 from chainrule import activations, functional
 from chainrule.autograd import Primitive, enable_grad, is_grad_enabled, no_grad
+from chainrule.creation import (
+    arange,
+    full,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    zeros,
+    zeros_like,
+)
 from chainrule.errors import (
     ChainruleError,
     ConfigError,
@@ -93,5 +105,8 @@ __all__ = [
     "cat",
     "concatenate", "cross_entropy", "enable_grad", "functional", "gradcheck", "is_grad_enabled",
     "log_softmax", "maximum", "minimum", "mse_loss", "no_grad", "relu", "sigmoid", "softmax",
-    "stack", "tanh", "tensor", "where", *_LAZY,
+    "stack", "tanh", "tensor", "where",
+    "arange", "full", "linspace", "manual_seed", "ones", "ones_like", "rand", "randn", "zeros",
+    "zeros_like",
+    *_LAZY,
 ]

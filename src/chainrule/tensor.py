@@ -7,13 +7,20 @@ dtype rules: Python floats and lists of floats become float32 (like PyTorch); Nu
 keep their dtype; Python ints become int64. Mixing follows NumPy's promotion (NEP 50), which
 for floats is PyTorch's: float32 with float64 gives float64, and a Python scalar takes the
 tensor's dtype. Only floating-point tensors can require a gradient.
+
+NumPy and Python habits work as in PyTorch: ``np.asarray(t)`` gives the numbers (sharing
+memory, NumPy 2's ``__array__(dtype, copy)`` protocol), ``float(t)``, ``int(t)``, ``bool(t)``,
+``operator.index(t)``, ``t.item()`` and ``f"{t:.3f}"`` work on one element and raise
+``ShapeError`` otherwise; ``t.size`` is NumPy's element count and, called, PyTorch's
+``t.size()`` (the shape) or ``t.size(dim)``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from chainrule.errors import DTypeError
+from chainrule import validation
+from chainrule.errors import ConfigError, DTypeError, ShapeError
 
 _FLOAT_DEFAULT = np.float32
 
@@ -41,6 +48,36 @@ def _as_array(data, dtype=None) -> np.ndarray:
             "convert it first, e.g. np.asarray(data, dtype=float)"
         )
     return arr
+
+
+class ScalarShapeError(ShapeError, TypeError):
+    """A ``ShapeError`` that is also the ``TypeError`` Python's protocols expect (an index or a
+    format spec asked of a tensor that is not one element / not 0-d)."""
+
+
+class _Size(int):
+    """``t.size``: NumPy's element count (an ``int``), and callable like PyTorch's
+    ``t.size()`` (the shape, a tuple) and ``t.size(dim)`` (one length; negative dims count
+    from the end)."""
+
+    def __call__(self, dim=None):
+        shape = self._shape
+        if dim is None:
+            return shape
+        return shape[_axis(dim, len(shape), "size")]
+
+
+def _axis(dim, ndim: int, method: str) -> int:
+    """``dim`` as an index into the shape; negative dims count from the end (PyTorch's rule)."""
+    dim = validation.integer(dim, "dim")
+    if ndim == 0:
+        raise ShapeError(f"{method}(dim={dim}): a 0-d tensor has no dimensions; "
+                         f"{method}() is ()")
+    if not -ndim <= dim < ndim:
+        raise ShapeError(f"{method}(dim={dim}) is out of range for a tensor with {ndim} "
+                         f"dimension{'s' if ndim != 1 else ''}; use a dim from {-ndim} to "
+                         f"{ndim - 1}")
+    return dim % ndim
 
 
 class Tensor:
@@ -79,8 +116,23 @@ class Tensor:
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
     is_leaf = property(lambda self: self._node is None)
+
+    @property
+    def size(self) -> _Size:
+        """The number of elements (NumPy's ``a.size``); ``t.size()`` is the shape and
+        ``t.size(dim)`` one length, as in PyTorch."""
+        n = _Size(self.data.size)
+        n._shape = self.data.shape
+        return n
+
+    def numel(self) -> int:
+        """The number of elements (PyTorch's name for ``t.size``)."""
+        return self.data.size
+
+    def dim(self) -> int:
+        """The number of dimensions (PyTorch's name for ``t.ndim``)."""
+        return self.data.ndim
 
     def __len__(self):
         return len(self.data)
@@ -88,11 +140,74 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         return self.data
 
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """NumPy 2's protocol: ``np.asarray(t)`` is ``t.data`` itself (no copy, as in
+        PyTorch); ``copy=True`` always copies; ``copy=False`` raises ``ValueError`` when a copy
+        is needed (another dtype). Unlike PyTorch it also works when ``t`` requires a gradient:
+        the array is the values, outside the graph."""
+        data = self.data
+        if dtype is not None and np.dtype(dtype) != data.dtype:
+            if copy is False:
+                raise ConfigError(
+                    f"np.array(tensor, copy=False) cannot avoid a copy: the tensor is "
+                    f"{data.dtype} and dtype={np.dtype(dtype)} was asked; use "
+                    "np.asarray(tensor, dtype=...) to allow the copy"
+                )
+            return data.astype(dtype)
+        return data.copy() if copy else data
+
+    def _one(self, what: str, error=ShapeError):
+        """The single element as a Python number, or ``error`` saying why not."""
+        data = self.data
+        if data.size != 1:
+            raise error(
+                f"{what} needs a tensor of exactly one element, found shape {data.shape} "
+                f"({data.size} elements); pick one first (t[0], t.sum()) or use t.tolist()"
+            )
+        return data.item()
+
     def item(self):
-        return self.data.item()
+        """The one element as a Python ``float``, ``int`` or ``bool`` (any shape of size 1)."""
+        return self._one("item()")
 
     def tolist(self):
         return self.data.tolist()
+
+    def __float__(self):
+        return float(self._one("float(tensor)"))
+
+    def __int__(self):
+        return int(self._one("int(tensor)"))  # floats truncate toward zero, as in PyTorch
+
+    def __bool__(self):
+        data = self.data
+        if data.size != 1:
+            raise ShapeError(
+                f"the truth value of a tensor with {data.size} elements is ambiguous (shape "
+                f"{data.shape}); use t.any() or t.all(), or compare one element"
+            )
+        return bool(data.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "biu":
+            raise DTypeError(
+                f"only an integer tensor of one element can be an index, found dtype "
+                f"{self.data.dtype}; convert it with int(t) (truncates) or round first"
+            )
+        return int(self._one("using a tensor as an index", ScalarShapeError))
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``), as in PyTorch; other
+        tensors accept only the empty format (their repr)."""
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        if spec:
+            raise ScalarShapeError(
+                f"format spec {spec!r} needs a 0-d tensor, found shape {self.data.shape}; "
+                "format one number (f'{t.item():.3f}' when t has one element) or all of them "
+                "(np.array2string(t.numpy(), precision=3))"
+            )
+        return str(self)
 
     def detach(self) -> Tensor:
         """The same values, cut from the graph (shares memory, like PyTorch)."""
@@ -221,6 +336,14 @@ class Tensor:
 
     def argmax(self, axis=None):
         return Tensor._wrap(np.argmax(self.data, axis=axis))
+
+    def any(self, axis=None, keepdims: bool = False):
+        """Is any element nonzero? A boolean tensor, no gradient."""
+        return Tensor._wrap(np.any(self.data, axis=axis, keepdims=keepdims))
+
+    def all(self, axis=None, keepdims: bool = False):
+        """Are all elements nonzero? A boolean tensor, no gradient."""
+        return Tensor._wrap(np.all(self.data, axis=axis, keepdims=keepdims))
 
     # ----- elementwise functions -----
     def exp(self):
