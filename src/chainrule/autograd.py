@@ -88,12 +88,12 @@ class Kink(NamedTuple):
     distance: Callable
 
 
-# What a primitive is, for the tools that read the graph (explain, the stepper, draw, per-op
-# gradcheck): the naming, the delta labels and the slide notes follow the role.
+# What a primitive is, for the tools that read the graph (explain, the stepper, draw): the
+# automatic names (z1, h1, y_hat, loss) and the slides' delta labels follow the role.
 ROLES = (
     "elementwise",  # arithmetic and elementwise functions; the default for custom primitives
     "activation",   # an elementwise nonlinearity used as a layer's activation: h = g(z)
-    "linear",       # z = x W^T + b or a matrix product: one layer of the network
+    "affine",       # z = x W^T + b or a matrix product: one layer of the network
     "reduction",    # sum, mean, max, min over axes
     "normalize",    # softmax and log_softmax: rows turned into (log) probabilities
     "loss",         # a fused loss: its output is the objective J

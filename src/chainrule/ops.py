@@ -182,7 +182,7 @@ matmul = Primitive(
     formulas=("dJ/dA = dJ/dY B^T", "dJ/dB = A^T dJ/dY"),
     latex=(rf"{_d('A')} = {_d('Y')} B^\top", rf"{_d('B')} = A^\top {_d('Y')}"),
     saves=("A", "B"),
-    role="linear",
+    role="affine",
     inputs=("A", "B"),
     output="Y",
 )
@@ -242,7 +242,7 @@ linear = Primitive(
         rf"{_d('b')} = \sum_{{\text{{batch}}}} {_d('z')}",
     ),
     saves=("x", "W"),
-    role="linear",
+    role="affine",
     inputs=("x", "W", "b"),
     output="z",
     broadcasts=("b",),

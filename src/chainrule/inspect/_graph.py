@@ -3,7 +3,7 @@
 explain, the stepper and draw all name tensors through ``name_graph`` so a picture and a trace
 of the same graph use the same words. Names come from ``tensor.name`` (``name=`` or a Module's
 attribute path), else from the op's row of the table: its ``shown_as`` (``y_hat`` for softmax),
-else its role: ``z{k}`` for the k-th layer (role "linear"), ``h{k}`` for the activation after
+else its role: ``z{k}`` for the k-th layer (role "affine"), ``h{k}`` for the activation after
 it (``y_hat`` for a final one), ``loss`` for a loss; ``J`` for the output.
 """
 
@@ -100,18 +100,18 @@ def name_graph(root, names=None, order=None) -> dict:
             if not t.requires_grad:
                 taken.add(explicit)
 
-    # Is there a layer (role linear) downstream? (an activation with none is the prediction)
+    # Is there a layer (role affine) downstream? (an activation with none is the prediction)
     affine_below = {}
     for t in reversed(order):
-        affine_below[id(t)] = any(role(c) == "linear" or affine_below[id(c)]
+        affine_below[id(t)] = any(role(c) == "affine" or affine_below[id(c)]
                                   for c, _ in uses[id(t)])
 
-    # A tensor's layer: the most ops of role linear on any path from the inputs to it.
+    # A tensor's layer: the most ops of role affine on any path from the inputs to it.
     depth, counters, first_input = {}, {}, True
     for t in order:
         prim = None if t._node is None else t._node.prim
         below = max((depth[id(i)] for i in t._node.inputs), default=0) if prim else 0
-        depth[id(t)] = layer = below + (role(t) == "linear")
+        depth[id(t)] = layer = below + (role(t) == "affine")
         if id(t) in result:
             if prim is None and not t.requires_grad:
                 first_input = False
@@ -144,7 +144,7 @@ def _op_base(prim, layer, affine_below, counters) -> str:
     """The automatic name of an op's output, from its row of the table."""
     if prim.shown_as:
         return prim.shown_as
-    if prim.role == "linear":
+    if prim.role == "affine":
         return f"z{layer}"
     if prim.role == "activation" and layer > 0:  # after a layer: h{k}, or y_hat at the end
         return f"h{layer}" if affine_below else "y_hat"

@@ -15,7 +15,7 @@ import numpy as np
 
 from chainrule.autograd import no_grad
 from chainrule.errors import ConfigError, require
-from chainrule.inspect._fd import shifted
+from chainrule.inspect import _fd
 from chainrule.tensor import Tensor
 
 DEFAULT_EPS = tuple(10.0 ** -k for k in range(1, 13))  # 1e-1 ... 1e-12
@@ -131,7 +131,7 @@ def fd_error_curve(fn, x, eps=DEFAULT_EPS, dtype=np.float64, seed: int = 0) -> F
     f0 = f()
     central, forward = [], []
     for e in eps:
-        plus, minus = shifted(f, x, e, v)
+        plus, minus = _fd.shifted(f, x, e, v)
         c = (plus - minus) / (2 * e)
         fw = (plus - f0) / e
         scale = max(abs(analytic), abs(c), 1e-300)

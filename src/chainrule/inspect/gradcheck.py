@@ -14,7 +14,7 @@ import numpy as np
 
 from chainrule.autograd import no_grad
 from chainrule.errors import GradcheckError
-from chainrule.inspect._fd import central_difference
+from chainrule.inspect import _fd
 from chainrule.tensor import Tensor
 
 
@@ -119,7 +119,7 @@ def gradcheck(fn, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 
             continue
         analytic = np.zeros_like(x.data) if x.grad is None else x.grad
         with no_grad():
-            numeric = central_difference(lambda: objective(*xs).item(), x.data, eps)
+            numeric = _fd.central_difference(lambda: objective(*xs).item(), x.data, eps)
         abs_err = np.abs(analytic - numeric)
         scale = np.maximum(np.abs(analytic), np.abs(numeric))
         rel_err = np.where(scale > 0, abs_err / np.where(scale > 0, scale, 1), 0.0)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chainrule.autograd import unbroadcast
-from chainrule.inspect._fd import central_difference
+from chainrule.inspect import _fd
 from chainrule.inspect._graph import forward_order, name_graph
 from chainrule.inspect._site import record_sites
 from chainrule.tensor import Tensor
@@ -134,7 +134,7 @@ def check_node(node, eps, atol, rtol, rng, in_names):
         analytic = np.asarray(raw[i], dtype=np.float64)
         if analytic.shape != a.shape:
             analytic = unbroadcast(analytic, a.shape)
-        numeric = central_difference(objective, a, eps)
+        numeric = _fd.central_difference(objective, a, eps)
         results[in_names[i]] = (analytic, numeric)
     return results, tolerance_note(prim, arrays, params, eps)
 

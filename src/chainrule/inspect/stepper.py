@@ -186,7 +186,7 @@ def _walk(root, grad, retain_graph, names, expand, labels=None, order=None, by_i
 
     def new_label(t, name):
         nonlocal deltas
-        if role(t) == "linear" and name not in labels:
+        if role(t) == "affine" and name not in labels:
             deltas += 1
             labels[name] = f"delta_{deltas}"
 
