@@ -4,6 +4,11 @@ Read a row top to bottom: the forward computes ``y`` and caches what the backwar
 vjp turns the upstream gradient ``g = dJ/dy`` into ``dJ/d(input)`` for each input; the formula
 text is what ``explain`` prints. Broadcasting is undone by the engine (``unbroadcast``), not here.
 Nothing in chainrule computes a gradient any other way.
+
+The keyword facts after the formulas are everything the inspection tools know about an op (see
+``Primitive``): its role, the symbols of its inputs and output, its kinks, whether its
+derivative is a surrogate, which inputs broadcast, its notes in the slides' notation, the rows
+a fused op stands for, and a hint for NaNs. No other module keeps a list of op names.
 """
 
 from __future__ import annotations
