@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
-from chainrule.errors import ChainruleError, DTypeError, GraphError, ShapeError
+from chainrule.errors import ChainruleError, ConfigError, DTypeError, GraphError, ShapeError
 from chainrule.tensor import Tensor
+from chainrule.validation import choice
 
 _wrap = Tensor._wrap
 
@@ -71,25 +74,113 @@ class Node:
         self.site = None  # where the user created it; filled in by detect_anomaly
 
 
+class Kink(NamedTuple):
+    """A place where a rule's derivative does not exist, and the subgradient the rule takes.
+
+    ``at`` names the place in the rule's own symbols ("x = 0"); ``takes`` says what the vjp
+    uses there ("derivative 0"); ``distance(*inputs, **params)`` is how far each element of
+    the inputs is from it (0 on it), so per-op gradcheck knows where finite differences
+    straddle it and explain can say when a value sits on it.
+    """
+
+    at: str
+    takes: str
+    distance: Callable
+
+
+# What a primitive is, for the tools that read the graph (explain, the stepper, draw): the
+# automatic names (z1, h1, y_hat, loss) and the slides' delta labels follow the role.
+ROLES = (
+    "elementwise",  # arithmetic and elementwise functions; the default for custom primitives
+    "activation",   # an elementwise nonlinearity used as a layer's activation: h = g(z)
+    "affine",       # z = x W^T + b or a matrix product: one layer of the network
+    "reduction",    # sum, mean, max, min over axes
+    "normalize",    # softmax and log_softmax: rows turned into (log) probabilities
+    "loss",         # a fused loss: its output is the objective J
+    "shape",        # moves or selects values without changing them (reshape, index, cast)
+)
+
+
+def _conventional_inputs(n: int) -> tuple:
+    """The table's own names for a rule's inputs when a custom primitive declares none."""
+    return ("x",) if n == 1 else ("a", "b") if n == 2 else tuple(f"x{i}" for i in range(1, n + 1))
+
+
 class Primitive:
     """One row of the chain-rule table.
 
     ``forward(*arrays, **params) -> (out, saved)`` computes the value and what the backward
     pass needs; ``vjp(g, saved, needs) -> tuple`` returns dJ/d(input) for every input whose
     ``needs`` flag is set (``None`` for the others). ``formulas``/``latex`` hold one rule per
-    input, in the order of the inputs, for ``explain`` to print. A vjp must return arrays it
-    owns or views of ``g``; the engine copies before it accumulates in place.
+    input, in the order of the inputs, for ``explain`` to print; ``saves`` names what
+    ``saved`` holds. A vjp must return arrays it owns or views of ``g``; the engine copies
+    before it accumulates in place.
+
+    The facts the inspection tools read (keyword-only, all optional):
+
+    - ``role``: one of ``ROLES`` (default ``"elementwise"``).
+    - ``inputs``: the symbols the rules use for the inputs, in order ("x", "W", "b"); when an op
+      takes more inputs than it names (concatenate), the last name stands for each extra one.
+      Default: "x" for one rule, "a" and "b" for two, as in the table.
+    - ``output``: the symbol the rules use for the output (the y of dJ/dy), or None when they
+      never name it (a fused loss folds its upstream dJ/dJ = 1 into the rule).
+    - ``kinks``: ``Kink`` records: where the derivative does not exist and what the rule takes.
+    - ``surrogate``: True when the vjp is not the true derivative on purpose (straight-through).
+    - ``broadcasts``: the inputs NumPy may broadcast to the output's shape (the engine sums
+      their gradients back; the stepper says so).
+    - ``notes(slot, names, out, up, shapes, params)``: sentences tying input ``slot``'s line to
+      the slides' notation, given the inputs' display names, the output's name, the upstream
+      gradient's name, the inputs' shapes and the op's keyword options.
+    - ``unfused(*tensors, **params) -> (out, names)``: for a fused row, the same value computed
+      with the table's simpler rows (so explain can expand it), and names for the tensors in
+      between.
+    - ``shown_as``: what explain and draw call the output when nothing else names it (default:
+      from the role: z1, h1, y_hat, loss, ...).
+    - ``hint``: what to check when the op produces a NaN or inf (detect_anomaly prints it).
     """
 
-    __slots__ = ("name", "forward", "vjp", "formulas", "latex", "saves")
+    __slots__ = ("name", "forward", "vjp", "formulas", "latex", "saves", "role", "inputs",
+                 "output", "kinks", "surrogate", "broadcasts", "notes", "unfused", "shown_as",
+                 "hint")
 
-    def __init__(self, name, forward, vjp, formulas=(), latex=(), saves=()):
+    def __init__(self, name, forward, vjp, formulas=(), latex=(), saves=(), *,
+                 role="elementwise", inputs=None, output="y", kinks=(), surrogate=False,
+                 broadcasts=(), notes=None, unfused=None, shown_as=None, hint=""):
         self.name = name
         self.forward = forward
         self.vjp = vjp
         self.formulas = tuple(formulas)
         self.latex = tuple(latex)
         self.saves = tuple(saves)
+        self.role = choice(role, ROLES, f"role of primitive {name!r}")
+        self.inputs = _conventional_inputs(len(self.formulas)) if inputs is None \
+            else tuple(inputs)
+        self.output = output
+        self.kinks = tuple(kinks)
+        self.surrogate = bool(surrogate)
+        self.broadcasts = tuple(broadcasts)
+        self.notes = notes
+        self.unfused = unfused
+        self.shown_as = shown_as
+        self.hint = hint
+        self._check_facts()
+
+    def _check_facts(self):
+        """A row that contradicts itself would print wrong rules: refuse it when it is made."""
+        if self.formulas and len(self.inputs) != len(self.formulas):
+            raise ConfigError(
+                f"primitive {self.name!r}: {len(self.formulas)} rules but {len(self.inputs)} "
+                f"input names {self.inputs}; give one input name per rule")
+        if self.latex and len(self.latex) != len(self.formulas):
+            raise ConfigError(f"primitive {self.name!r}: {len(self.latex)} LaTeX rules for "
+                              f"{len(self.formulas)} text rules; give one of each per input")
+        unknown = [b for b in self.broadcasts if b not in self.inputs]
+        if unknown:
+            raise ConfigError(f"primitive {self.name!r}: broadcasts names {unknown}, which are "
+                              f"not among its inputs {self.inputs}")
+        if not all(isinstance(k, Kink) for k in self.kinks):
+            raise ConfigError(f"primitive {self.name!r}: kinks must be Kink(at, takes, distance) "
+                              "records")
 
     def __repr__(self):
         return f"Primitive({self.name!r})"

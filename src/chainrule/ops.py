@@ -4,19 +4,26 @@ Read a row top to bottom: the forward computes ``y`` and caches what the backwar
 vjp turns the upstream gradient ``g = dJ/dy`` into ``dJ/d(input)`` for each input; the formula
 text is what ``explain`` prints. Broadcasting is undone by the engine (``unbroadcast``), not here.
 Nothing in chainrule computes a gradient any other way.
+
+The keyword facts after the formulas are everything the inspection tools know about an op (see
+``Primitive``): its role, the symbols of its inputs and output, its kinks, whether its
+derivative is a surrogate, which inputs broadcast, its notes in the slides' notation, the rows
+a fused op stands for, and a hint for NaNs. No other module keeps a list of op names.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from chainrule.autograd import Primitive
+from chainrule.autograd import Kink, Primitive
 from chainrule.errors import ConfigError, ShapeError
+from chainrule.tensor import Tensor
 
 # Reductions straight through the ufunc: the ndarray methods add a Python wrapper that costs
 # more than the work itself on the small arrays of a training step.
 _SUM = np.add.reduce
 _MAX = np.maximum.reduce
+_MIN = np.minimum.reduce
 
 _CONSTANTS: dict = {}
 
@@ -30,6 +37,11 @@ def _k(value, dtype):
         const = _CONSTANTS[key] = np.array(value, dtype=dtype)
         const.flags.writeable = False  # shared by every call: nothing may change it
     return const
+
+
+def _from_zero(x, **params):
+    """How far each element is from a kink at 0 (relu, abs, step, ...)."""
+    return np.abs(x)
 
 
 # LaTeX shorthands for the formulas.
@@ -54,6 +66,8 @@ add = Primitive(
     lambda g, s, needs: (g, g),
     formulas=("dJ/da = dJ/dy", "dJ/db = dJ/dy"),
     latex=(f"{_d('a')} = {_G}", f"{_d('b')} = {_G}"),
+    inputs=("a", "b"),
+    broadcasts=("a", "b"),
 )
 
 sub = Primitive(
@@ -62,6 +76,8 @@ sub = Primitive(
     lambda g, s, needs: (g, -g if needs[1] else None),
     formulas=("dJ/da = dJ/dy", "dJ/db = -dJ/dy"),
     latex=(f"{_d('a')} = {_G}", f"{_d('b')} = -{_G}"),
+    inputs=("a", "b"),
+    broadcasts=("a", "b"),
 )
 
 mul = Primitive(
@@ -71,6 +87,8 @@ mul = Primitive(
     formulas=("dJ/da = dJ/dy * b", "dJ/db = dJ/dy * a"),
     latex=(rf"{_d('a')} = {_G} \circ b", rf"{_d('b')} = {_G} \circ a"),
     saves=("a", "b"),
+    inputs=("a", "b"),
+    broadcasts=("a", "b"),
 )
 
 
@@ -88,6 +106,9 @@ div = Primitive(
     formulas=("dJ/da = dJ/dy / b", "dJ/db = -dJ/dy * a / b^2"),
     latex=(rf"{_d('a')} = {_G} / b", rf"{_d('b')} = -{_G} \circ a / b^2"),
     saves=("a", "b"),
+    inputs=("a", "b"),
+    broadcasts=("a", "b"),
+    hint="division by zero: check the denominator, or add an epsilon",
 )
 
 
@@ -110,6 +131,9 @@ pow = Primitive(  # noqa: A001 - the table's name for **
     formulas=("dJ/da = dJ/dy * b * a^(b-1)", "dJ/db = dJ/dy * a^b * log(a)"),
     latex=(rf"{_d('a')} = {_G} \circ b\,a^{{b-1}}", rf"{_d('b')} = {_G} \circ a^b \log a"),
     saves=("a", "b", "y"),
+    inputs=("a", "b"),
+    broadcasts=("a", "b"),
+    hint="a negative base with a fractional power, or 0 to a negative power",
 )
 
 neg = Primitive(
@@ -118,6 +142,7 @@ neg = Primitive(
     lambda g, s, needs: (-g,),
     formulas=("dJ/da = -dJ/dy",),
     latex=(f"{_d('a')} = -{_G}",),
+    inputs=("a",),
 )
 
 
@@ -162,7 +187,24 @@ matmul = Primitive(
     formulas=("dJ/dA = dJ/dY B^T", "dJ/dB = A^T dJ/dY"),
     latex=(rf"{_d('A')} = {_d('Y')} B^\top", rf"{_d('B')} = A^\top {_d('Y')}"),
     saves=("A", "B"),
+    role="affine",
+    inputs=("A", "B"),
+    output="Y",
 )
+
+
+def _linear_notes(slot, names, out, up, shapes, params):
+    """The slides write one example as a column vector; rows here are examples."""
+    x, w = names[0], names[1]
+    one = len(shapes[0]) == 1
+    if slot == 1:
+        return [f"for one example this is the outer product {up} {x}^T, as on the slide" if one
+                else f"examples are rows here, so the slide's {up} {x}^T (column vectors) "
+                f"becomes ({up})^T {x}: every example's outer product, summed"]
+    if slot == 0:
+        return [f"in the slide's column-vector notation: {w}^T {up}" if one else
+                f"row by row this is the slide's {w}^T {up} for each example"]
+    return [f"= {up} x 1 = {up}, as on the slide"] if one else []
 
 
 def _linear_fwd(x, w, b=None):
@@ -205,6 +247,11 @@ linear = Primitive(
         rf"{_d('b')} = \sum_{{\text{{batch}}}} {_d('z')}",
     ),
     saves=("x", "W"),
+    role="affine",
+    inputs=("x", "W", "b"),
+    output="z",
+    broadcasts=("b",),
+    notes=_linear_notes,
 )
 
 cast = Primitive(
@@ -213,6 +260,8 @@ cast = Primitive(
     lambda g, s, needs: (g.astype(s),),
     formulas=("dJ/da = dJ/dy (in a's dtype)",),
     latex=(f"{_d('a')} = {_G}",),
+    role="shape",
+    inputs=("a",),
 )
 
 # ---------------------------------------------------------------- elementwise functions
@@ -233,6 +282,8 @@ exp = Primitive(
     formulas=("dJ/dx = dJ/dy * exp(x)",),
     latex=(rf"{_d('x')} = {_G} \circ e^x",),
     saves=("y",),
+    inputs=("x",),
+    hint="exp overflows above about 88 in float32 and 709 in float64",
 )
 
 log = Primitive(
@@ -242,6 +293,8 @@ log = Primitive(
     formulas=("dJ/dx = dJ/dy / x",),
     latex=(rf"{_d('x')} = {_G} / x",),
     saves=("x",),
+    inputs=("x",),
+    hint="log(0) = -inf: add a small epsilon or use log_softmax / cross_entropy",
 )
 
 sqrt = Primitive(
@@ -251,6 +304,8 @@ sqrt = Primitive(
     formulas=("dJ/dx = dJ/dy / (2 sqrt(x))",),
     latex=(rf"{_d('x')} = {_G} / (2\sqrt{{x}})",),
     saves=("y",),
+    inputs=("x",),
+    hint="sqrt's gradient 1/(2 sqrt(x)) is infinite at 0: add an epsilon inside",
 )
 
 abs = Primitive(  # noqa: A001
@@ -260,7 +315,17 @@ abs = Primitive(  # noqa: A001
     formulas=("dJ/dx = dJ/dy * sign(x)",),
     latex=(rf"{_d('x')} = {_G} \circ \operatorname{{sign}}(x)",),
     saves=("sign(x)",),
+    inputs=("x",),
+    kinks=(Kink("x = 0", "derivative sign(0) = 0", _from_zero),),
 )
+
+
+def _from_bounds(x, lo=None, hi=None):
+    """How far each element is from the nearer clipping bound (inf without bounds)."""
+    far = np.full(np.shape(x), np.inf)
+    to_lo = far if lo is None else np.abs(x - lo)
+    to_hi = far if hi is None else np.abs(x - hi)
+    return np.minimum(to_lo, to_hi)
 
 
 def _clip_fwd(a, lo=None, hi=None):
@@ -279,6 +344,9 @@ clip = Primitive(
     formulas=("dJ/dx = dJ/dy * 1{lo <= x <= hi}",),
     latex=(rf"{_d('x')} = {_G} \circ \mathbb{{1}}\{{lo \le x \le hi\}}",),
     saves=("1{lo<=x<=hi}",),
+    inputs=("x",),
+    kinks=(Kink("x = lo or x = hi", "derivative 1 (the bounds count as inside)",
+            _from_bounds),),
 )
 
 
@@ -301,6 +369,8 @@ def _select_vjp(g, wa, needs):
     return (g * wa if needs[0] else None, g * (1 - wa) if needs[1] else None)
 
 
+_TIE = Kink("a = b", "half the gradient for each input (ties split)", lambda a, b: np.abs(a - b))
+
 maximum = Primitive(
     "maximum",
     _maximum_fwd,
@@ -309,6 +379,9 @@ maximum = Primitive(
     latex=(rf"{_d('a')} = {_G} \circ \mathbb{{1}}\{{a > b\}}",
            rf"{_d('b')} = {_G} \circ \mathbb{{1}}\{{b > a\}}"),
     saves=("1{a wins}",),
+    inputs=("a", "b"),
+    broadcasts=("a", "b"),
+    kinks=(_TIE,),
 )
 
 minimum = Primitive(
@@ -319,6 +392,9 @@ minimum = Primitive(
     latex=(rf"{_d('a')} = {_G} \circ \mathbb{{1}}\{{a < b\}}",
            rf"{_d('b')} = {_G} \circ \mathbb{{1}}\{{b < a\}}"),
     saves=("1{a wins}",),
+    inputs=("a", "b"),
+    broadcasts=("a", "b"),
+    kinks=(_TIE,),
 )
 
 
@@ -337,6 +413,8 @@ where = Primitive(
     latex=(rf"{_d('a')} = {_G} \circ \mathbb{{1}}\{{c\}}",
            rf"{_d('b')} = {_G} \circ \mathbb{{1}}\{{\lnot c\}}"),
     saves=("cond",),
+    inputs=("a", "b"),
+    broadcasts=("a", "b"),
 )
 
 # ---------------------------------------------------------------- activations
@@ -365,6 +443,8 @@ sigmoid = Primitive(
     formulas=("dJ/dx = dJ/dy * s(1 - s)",),
     latex=(rf"{_d('x')} = {_G} \circ \sigma(x)(1-\sigma(x))",),
     saves=("s",),
+    role="activation",
+    inputs=("x",),
 )
 
 tanh = Primitive(
@@ -374,7 +454,15 @@ tanh = Primitive(
     formulas=("dJ/dx = dJ/dy * (1 - t^2)",),
     latex=(rf"{_d('x')} = {_G} \circ (1 - \tanh^2 x)",),
     saves=("t",),
+    role="activation",
+    inputs=("x",),
 )
+
+
+def _relu_notes(slot, names, out, up, shapes, params):
+    x = names[slot]
+    return [f"1{{{x} > 0}} is the slide's 1{{{out} > 0}}: "
+            f"{out} = relu({x}) is positive exactly where {x} is"]
 
 
 def _relu_fwd(z):
@@ -389,6 +477,10 @@ relu = Primitive(
     formulas=("dJ/dx = dJ/dy * 1{x > 0}",),
     latex=(rf"{_d('x')} = {_G} \circ \mathbb{{1}}\{{x > 0\}}",),
     saves=("1{x>0}",),
+    role="activation",
+    inputs=("x",),
+    kinks=(Kink("x = 0", "derivative 0 (1{x > 0} is 0 there)", _from_zero),),
+    notes=_relu_notes,
 )
 
 
@@ -404,6 +496,9 @@ leaky_relu = Primitive(
     formulas=("dJ/dx = dJ/dy * (1 if x > 0 else slope)",),
     latex=(rf"{_d('x')} = {_G} \circ (\mathbb{{1}}\{{x>0\}} + \alpha\,\mathbb{{1}}\{{x\le 0\}})",),
     saves=("slopes",),
+    role="activation",
+    inputs=("x",),
+    kinks=(Kink("x = 0", "derivative slope (0 counts as negative)", _from_zero),),
 )
 
 identity = Primitive(
@@ -412,6 +507,8 @@ identity = Primitive(
     lambda g, s, needs: (g,),
     formulas=("dJ/dx = dJ/dy",),
     latex=(f"{_d('x')} = {_G}",),
+    role="activation",
+    inputs=("x",),
 )
 
 
@@ -426,6 +523,8 @@ softplus = Primitive(
     formulas=("dJ/dx = dJ/dy * sigmoid(x)",),
     latex=(rf"{_d('x')} = {_G} \circ \sigma(x)",),
     saves=("x",),
+    role="activation",
+    inputs=("x",),
 )
 
 _GELU_C = float(np.sqrt(2 / np.pi))  # a Python float: keeps float32 inputs float32
@@ -452,6 +551,8 @@ gelu = Primitive(
               "t = tanh(c(x + k x^3))",),
     latex=(rf"{_d('x')} = {_G} \circ \left(\tfrac12(1+t) + \tfrac12 x(1-t^2)c(1+3kx^2)\right)",),
     saves=("x", "t"),
+    role="activation",
+    inputs=("x",),
 )
 
 
@@ -469,6 +570,9 @@ step = Primitive(
     formulas=("dJ/dx = 0  (the step is flat wherever it is differentiable)",),
     latex=(f"{_d('x')} = 0",),
     saves=("x",),
+    role="activation",
+    inputs=("x",),
+    kinks=(Kink("x = 0", "derivative 0 (the jump: step(0) = 1)", _from_zero),),
 )
 
 step_straight_through = Primitive(
@@ -478,6 +582,10 @@ step_straight_through = Primitive(
     formulas=("dJ/dx = dJ/dy  (straight-through surrogate)",),
     latex=(rf"{_d('x')} \approx {_G}",),
     saves=("x",),
+    role="activation",
+    inputs=("x",),
+    kinks=(Kink("x = 0", "derivative 1 (the surrogate)", _from_zero),),
+    surrogate=True,
 )
 
 step_sigmoid = Primitive(
@@ -487,6 +595,10 @@ step_sigmoid = Primitive(
     formulas=("dJ/dx = dJ/dy * s(x)(1 - s(x))  (sigmoid surrogate)",),
     latex=(rf"{_d('x')} \approx {_G} \circ \sigma(x)(1-\sigma(x))",),
     saves=("x",),
+    role="activation",
+    inputs=("x",),
+    kinks=(Kink("x = 0", "derivative s(0)(1 - s(0)) = 1/4 (the surrogate)", _from_zero),),
+    surrogate=True,
 )
 
 STEP_DERIVATIVES = {"zero": step, "straight_through": step_straight_through,
@@ -514,6 +626,10 @@ softmax = Primitive(
     latex=(rf"{_d('z')} = \hat y \circ \left({_d(chr(92) + 'hat y')} - "
            rf"\langle {_d(chr(92) + 'hat y')}, \hat y\rangle\right)",),
     saves=("y_hat",),
+    role="normalize",
+    inputs=("z",),
+    output="y_hat",
+    shown_as="y_hat",
 )
 
 
@@ -529,6 +645,9 @@ log_softmax = Primitive(
     formulas=("dJ/dz = dJ/dy - softmax(z) * sum(dJ/dy)",),
     latex=(rf"{_d('z')} = {_G} - \operatorname{{softmax}}(z) \sum {_G}",),
     saves=("log y_hat",),
+    role="normalize",
+    inputs=("z",),
+    shown_as="log_y_hat",
 )
 
 # ---------------------------------------------------------------- fused losses
@@ -608,6 +727,46 @@ def _cross_entropy_vjp(g, s, needs):
     return (delta.reshape(shape),)
 
 
+def _cross_entropy_notes(slot, names, out, up, shapes, params):
+    rows = 1 if len(shapes[0]) == 1 else shapes[0][0]
+    reduction = params.get("reduction", "mean")
+    total = {"mean": f"{out} is the mean over N examples",
+             "sum": f"{out} is the sum over the N examples (no / N)"}.get(
+        reduction, "one loss per example (no / N)")
+    labels = np.asarray(params.get("target")).dtype.kind in "iub"
+    target = "y is the one-hot target" if labels else "y holds the target probabilities"
+    return [f"N = {rows}: {total}; {target}, y_hat = softmax({names[slot]}) was cached by the "
+            "forward pass"]
+
+
+def _cross_entropy_unfused(z, target, reduction="mean"):
+    """cross_entropy as the rows it fuses: the reduction of -sum(y * log(softmax(z))).
+
+    ``z`` is a tensor; returns the output and names for the tensors in between. (In this module
+    ``sum``, ``log`` and ``mean`` are the table's rows, not Python's or NumPy's.)
+    """
+    z2 = z.data.reshape(1, -1) if z.ndim == 1 else z.data
+    target = np.asarray(target)
+    if target.dtype.kind in "iub":
+        rows = np.zeros(z2.shape, z.dtype)
+        rows[np.arange(z2.shape[0]), target.reshape(-1)] = 1
+    else:
+        rows = target.reshape(z2.shape).astype(z.dtype)
+    y = Tensor(rows.reshape(z.shape))
+    y_hat = softmax(z, axis=-1)
+    log_y_hat = log(y_hat)
+    prod = mul(y, log_y_hat)
+    prod_sum = sum(prod, axis=-1, keepdims=False)
+    nll = neg(prod_sum)
+    out = {"mean": mean, "sum": sum}.get(reduction)
+    root = nll if out is None else out(nll, axis=None, keepdims=False)
+    names = {y: "y", y_hat: "y_hat", log_y_hat: "log_y_hat", prod: "y*log_y_hat",
+             prod_sum: "sum(y*log_y_hat)"}
+    if root is not nll:
+        names[nll] = "nll"
+    return root, names
+
+
 cross_entropy = Primitive(
     "cross_entropy",
     _cross_entropy_fwd,
@@ -615,6 +774,11 @@ cross_entropy = Primitive(
     formulas=("delta = dJ/dz = (y_hat - y) / N,  y_hat = softmax(z)",),
     latex=(rf"\delta = {_d('z')} = \frac{{1}}{{N}}(\hat y - y)",),
     saves=("y_hat", "y"),
+    role="loss",
+    inputs=("z",),
+    output=None,
+    notes=_cross_entropy_notes,
+    unfused=_cross_entropy_unfused,
 )
 
 
@@ -641,6 +805,9 @@ mse_loss = Primitive(
     latex=(r"\frac{\partial J}{\partial \hat y} = \frac{2}{N}(\hat y - y)",
            r"\frac{\partial J}{\partial y} = -\frac{2}{N}(\hat y - y)"),
     saves=("y_hat - y",),
+    role="loss",
+    inputs=("y_hat", "y"),
+    output=None,
 )
 
 
@@ -661,6 +828,9 @@ binary_cross_entropy_with_logits = Primitive(
     formulas=("dJ/dz = (sigmoid(z) - y) / N",),
     latex=(rf"{_d('z')} = \frac{{1}}{{N}}(\sigma(z) - y)",),
     saves=("sigmoid(z)", "y"),
+    role="loss",
+    inputs=("z",),
+    output=None,
 )
 
 # ---------------------------------------------------------------- shape and reductions
@@ -676,6 +846,8 @@ reshape = Primitive(
     lambda g, shape, needs: (g.reshape(shape),),
     formulas=("dJ/dx = reshape(dJ/dy, x.shape)",),
     latex=(rf"{_d('x')} = \operatorname{{reshape}}({_G})",),
+    role="shape",
+    inputs=("x",),
 )
 
 
@@ -693,6 +865,8 @@ transpose = Primitive(
     _transpose_vjp,
     formulas=("dJ/dx = transpose(dJ/dy) back",),
     latex=(rf"{_d('x')} = \left({_G}\right)^\top",),
+    role="shape",
+    inputs=("x",),
 )
 
 
@@ -722,6 +896,8 @@ getitem = Primitive(
     _getitem_vjp,
     formulas=("dJ/dx = zeros with dJ/dy scattered (added) at the index",),
     latex=(rf"{_d('x')}[\text{{idx}}] \mathrel{{+}}= {_G}",),
+    role="shape",
+    inputs=("x",),
 )
 
 
@@ -735,6 +911,8 @@ sum = Primitive(  # noqa: A001
     lambda g, s, needs: (_expand(g, *s),),
     formulas=("dJ/dx = dJ/dy broadcast back over the summed axes",),
     latex=(rf"{_d('x')} = {_G} \mathbf{{1}}^\top",),
+    role="reduction",
+    inputs=("x",),
 )
 
 
@@ -750,6 +928,8 @@ mean = Primitive(
     lambda g, s, needs: (_expand(g / s[3], *s[:3]),),
     formulas=("dJ/dx = dJ/dy / n broadcast back over the averaged axes",),
     latex=(rf"{_d('x')} = \frac{{1}}{{n}} {_G} \mathbf{{1}}^\top",),
+    role="reduction",
+    inputs=("x",),
 )
 
 
@@ -764,6 +944,19 @@ def _extreme_fwd(reduce):
     return forward
 
 
+def _tie_distance(reduce, loser):
+    """For max/min: how far each entry is from a tie for the extreme (0 for a tied winner)."""
+
+    def distance(a, axis=None, keepdims=False):
+        top = reduce(a, axis=axis, keepdims=True)
+        winners = a == top
+        runner_up = reduce(np.where(winners, loser, a), axis=axis, keepdims=True)
+        tied = _SUM(winners, axis=axis, keepdims=True) > 1
+        return np.abs(np.where(winners, np.where(tied, 0.0, top - runner_up), top - a))
+
+    return distance
+
+
 def _extreme_vjp(g, s, needs):
     share, axis, keepdims = s
     return (_expand(g, share.shape, axis, keepdims) * share,)
@@ -775,6 +968,10 @@ max = Primitive(  # noqa: A001
     _extreme_vjp,
     formulas=("dJ/dx = dJ/dy at the arg max (ties share it)",),
     latex=(rf"{_d('x')} = {_G} \circ \mathbb{{1}}\{{x = \max x\}}",),
+    role="reduction",
+    inputs=("x",),
+    kinks=(Kink("a tie for max x", "an equal share for each tied entry",
+            _tie_distance(_MAX, -np.inf)),),
 )
 
 min = Primitive(  # noqa: A001
@@ -783,6 +980,10 @@ min = Primitive(  # noqa: A001
     _extreme_vjp,
     formulas=("dJ/dx = dJ/dy at the arg min (ties share it)",),
     latex=(rf"{_d('x')} = {_G} \circ \mathbb{{1}}\{{x = \min x\}}",),
+    role="reduction",
+    inputs=("x",),
+    kinks=(Kink("a tie for min x", "an equal share for each tied entry",
+            _tie_distance(_MIN, np.inf)),),
 )
 
 
@@ -797,6 +998,8 @@ concatenate = Primitive(
     lambda g, s, needs: tuple(np.split(g, s[0], axis=s[1])),
     formulas=("dJ/dx_i = the slice of dJ/dy that x_i filled",),
     latex=(rf"{_d('x_i')} = \left[{_G}\right]_i",),
+    role="shape",
+    inputs=("x_i",),
 )
 
 
@@ -810,6 +1013,8 @@ stack = Primitive(
     lambda g, s, needs: tuple(np.take(g, i, axis=s[1]) for i in range(s[0])),
     formulas=("dJ/dx_i = dJ/dy[i] along the stacked axis",),
     latex=(rf"{_d('x_i')} = \left[{_G}\right]_i",),
+    role="shape",
+    inputs=("x_i",),
 )
 
 

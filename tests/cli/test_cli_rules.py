@@ -36,3 +36,16 @@ def test_rules_as_a_real_command():
     done = subprocess.run([sys.executable, "-m", "chainrule", "rules", "tanh"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "dJ/dx = dJ/dy * (1 - t^2)" in done.stdout
+
+
+def test_rules_show_each_ops_role_and_kinks_from_the_table(capsys):
+    assert main(["rules", "relu", "step_sigmoid", "linear", "maximum"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:2] == ["relu", "activation"]
+    assert lines[1].strip() == f"kink at x = 0: takes {ops.relu.kinks[0].takes}"
+    assert [line.split()[1] for line in lines if line.startswith("linear")] == ["affine"] * 3
+    assert "kink at a = b: takes half the gradient for each input (ties split)" in \
+        [line.strip() for line in lines]
+    assert [line.strip() for line in lines[3:5]] == [
+        "kink at x = 0: takes " + ops.step_sigmoid.kinks[0].takes,
+        "surrogate: not the true derivative, on purpose"]

@@ -1,8 +1,10 @@
-"""`chainrule rules`: print the chain-rule table, every primitive's rule per input."""
+"""`chainrule rules`: print the chain-rule table, every primitive's rule per input, with its
+role and kinks as the table declares them."""
 
 from __future__ import annotations
 
 import sys
+from typing import NamedTuple
 
 from chainrule import ops
 from chainrule.errors import ConfigError
@@ -21,8 +23,21 @@ def register(subparsers) -> None:
     p.set_defaults(func=run_rules)
 
 
+class Row(NamedTuple):
+    """One rule of the table: an op's rule for one input, with the op's declared facts."""
+
+    op: str
+    input: int
+    text: str
+    tex: str
+    saves: str
+    role: str
+    kinks: tuple       # the op's Kink records (shown after its last rule)
+    surrogate: bool
+
+
 def rows(names=()):
-    """(op, input position, rule text, rule LaTeX, cached values) for the chosen ops."""
+    """One ``Row`` per (op, input) for the chosen ops, in name order."""
     table = ops.all_primitives()
     unknown = [n for n in names if n not in table]
     if unknown:
@@ -32,24 +47,39 @@ def rows(names=()):
         prim = table[name]
         latex = prim.latex or ("",) * len(prim.formulas)
         for i, (text, tex) in enumerate(zip(prim.formulas, latex)):
-            yield name, i, text, tex, ", ".join(prim.saves) or "-"
+            yield Row(name, i, text, tex, ", ".join(prim.saves) or "-", prim.role, prim.kinks,
+                      prim.surrogate)
+
+
+def _text(table) -> list:
+    """op, role, rule; an op's kinks (and a surrogate's warning) under its last rule."""
+    width = max(len(r.op) for r in table)
+    roles = max(len(r.role) for r in table)
+    under = " " * (width + roles + 4)
+    lines = []
+    for k, r in enumerate(table):
+        caches = f"    [caches {r.saves}]" if r.input == 0 and r.saves != "-" else ""
+        lines.append(f"{r.op:<{width}}  {r.role:<{roles}}  {r.text}{caches}")
+        if k + 1 < len(table) and table[k + 1].op == r.op:
+            continue
+        lines += [f"{under}kink at {kink.at}: takes {kink.takes}" for kink in r.kinks]
+        if r.surrogate:
+            lines.append(f"{under}surrogate: not the true derivative, on purpose")
+    return lines
 
 
 def render(names=(), fmt="text") -> str:
     table = list(rows(names))
     if fmt == "markdown":
         lines = ["| op | input | rule | caches |", "|---|---:|---|---|"]
-        lines += [f"| {op} | {i} | `{text}` | {saves} |" for op, i, text, _, saves in table]
+        lines += [f"| {r.op} | {r.input} | `{r.text}` | {r.saves} |" for r in table]
     elif fmt == "latex":
         lines = [r"\begin{align*}"]
-        lines += [rf"&\text{{{op.replace('_', chr(92) + '_')}}}: && {tex} \\"
-                  for op, _, _, tex, _ in table]
+        lines += [rf"&\text{{{r.op.replace('_', chr(92) + '_')}}}: && {r.tex} \\"
+                  for r in table]
         lines.append(r"\end{align*}")
     else:
-        width = max(len(op) for op, *_ in table)
-        lines = [f"{op:<{width}}  {text}" + (f"    [caches {saves}]" if i == 0 and saves != "-"
-                                              else "")
-                 for op, i, text, _, saves in table]
+        lines = _text(table)
     return "\n".join(lines) + "\n"
 
 

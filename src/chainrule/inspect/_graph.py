@@ -2,8 +2,9 @@
 
 explain, the stepper and draw all name tensors through ``name_graph`` so a picture and a trace
 of the same graph use the same words. Names come from ``tensor.name`` (``name=`` or a Module's
-attribute path), else from the op: ``z{k}`` for the k-th linear/matmul, ``h{k}`` for the
-activation after it, ``y_hat`` for softmax or a final activation, ``J`` for the output.
+attribute path), else from the op's row of the table: its ``shown_as`` (``y_hat`` for softmax),
+else its role: ``z{k}`` for the k-th layer (role "affine"), ``h{k}`` for the activation after
+it (``y_hat`` for a final one), ``loss`` for a loss; ``J`` for the output.
 """
 
 from __future__ import annotations
@@ -12,17 +13,10 @@ import numpy as np
 
 from chainrule.errors import GraphError
 
-AFFINE = frozenset({"linear", "matmul"})
-ACTIVATIONS = frozenset({
-    "sigmoid", "tanh", "relu", "leaky_relu", "identity", "softplus", "gelu",
-    "step", "step_straight_through", "step_sigmoid",
-})
-LOSSES = frozenset({"cross_entropy", "mse_loss", "binary_cross_entropy_with_logits"})
 
-
-def op_name(t) -> str | None:
-    """The op that made ``t`` (None for a leaf)."""
-    return None if t._node is None else t._node.prim.name
+def role(t) -> str | None:
+    """The role (``Primitive.role``) of the op that made ``t`` (None for a leaf)."""
+    return None if t._node is None else t._node.prim.role
 
 
 def forward_order(root) -> list:
@@ -106,30 +100,30 @@ def name_graph(root, names=None, order=None) -> dict:
             if not t.requires_grad:
                 taken.add(explicit)
 
-    # Is there an affine op downstream? (an activation with none is the prediction, y_hat)
+    # Is there a layer (role affine) downstream? (an activation with none is the prediction)
     affine_below = {}
     for t in reversed(order):
-        affine_below[id(t)] = any(op_name(c) in AFFINE or affine_below[id(c)]
+        affine_below[id(t)] = any(role(c) == "affine" or affine_below[id(c)]
                                   for c, _ in uses[id(t)])
 
-    # A tensor's layer: the most linear/matmul ops on any path from the inputs to it.
+    # A tensor's layer: the most ops of role affine on any path from the inputs to it.
     depth, counters, first_input = {}, {}, True
     for t in order:
-        op = op_name(t)
-        below = max((depth[id(i)] for i in t._node.inputs), default=0) if op else 0
-        depth[id(t)] = layer = below + (op in AFFINE)
+        prim = None if t._node is None else t._node.prim
+        below = max((depth[id(i)] for i in t._node.inputs), default=0) if prim else 0
+        depth[id(t)] = layer = below + (role(t) == "affine")
         if id(t) in result:
-            if op is None and not t.requires_grad:
+            if prim is None and not t.requires_grad:
                 first_input = False
             continue
         if t is root:
             base = "J"
-        elif op is None:
+        elif prim is None:
             if t.requires_grad:
                 base = f"param{counters.setdefault('param', 0) + 1}"
                 counters["param"] += 1
             else:
-                loss_target = any(op_name(c) in LOSSES and slot == 1 for c, slot in uses[id(t)])
+                loss_target = any(role(c) == "loss" and slot == 1 for c, slot in uses[id(t)])
                 const = _constant_name(t)
                 if loss_target:
                     base = "y"
@@ -140,21 +134,24 @@ def name_graph(root, names=None, order=None) -> dict:
                         counters["const"] = counters.get("const", 0) + 1
                     result[id(t)] = const or f"const{counters['const']}"
                     continue
-        elif op in AFFINE:
-            base = f"z{layer}"
-        elif op in ACTIVATIONS and layer > 0:
-            base = f"h{layer}" if affine_below[id(t)] else "y_hat"
-        elif op == "softmax":
-            base = "y_hat"
-        elif op == "log_softmax":
-            base = "log_y_hat"
-        elif op in LOSSES:
-            base = "loss"
         else:
-            counters[op] = counters.get(op, 0) + 1
-            base = f"{op}{counters[op]}"
-        result[id(t)] = unique(base) if t.requires_grad or op is not None else base
+            base = _op_base(prim, layer, affine_below[id(t)], counters)
+        result[id(t)] = unique(base) if t.requires_grad or prim is not None else base
     return result
+
+
+def _op_base(prim, layer, affine_below, counters) -> str:
+    """The automatic name of an op's output, from its row of the table."""
+    if prim.shown_as:
+        return prim.shown_as
+    if prim.role == "affine":
+        return f"z{layer}"
+    if prim.role == "activation" and layer > 0:  # after a layer: h{k}, or y_hat at the end
+        return f"h{layer}" if affine_below else "y_hat"
+    if prim.role == "loss":
+        return "loss"
+    counters[prim.name] = counters.get(prim.name, 0) + 1
+    return f"{prim.name}{counters[prim.name]}"
 
 
 _GREEK = frozenset({

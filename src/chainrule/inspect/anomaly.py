@@ -85,7 +85,7 @@ class detect_anomaly(contextlib.ContextDecorator):
                     f"at {site}. Find where that value came from, or clean the data")
         raise AnomalyError(
             f"{prim.name} produced {bad} in the forward pass, from finite inputs; at {site}. "
-            f"{_hint(prim.name)}")
+            f"{_hint(prim)}")
 
     def on_backward(self, node, in_grads):
         if not self.backward:
@@ -99,15 +99,9 @@ class detect_anomaly(contextlib.ContextDecorator):
                 raise AnomalyError(
                     f"the backward rule of {node.prim.name} produced {bad} in the gradient of "
                     f"its {_name(inp, i)}; the op was {_where(node.site)}. "
-                    f"{_hint(node.prim.name)}")
+                    f"{_hint(node.prim)}")
 
 
-def _hint(op: str) -> str:
-    hints = {
-        "log": "log(0) = -inf: add a small epsilon or use log_softmax / cross_entropy",
-        "div": "division by zero: check the denominator, or add an epsilon",
-        "sqrt": "sqrt's gradient 1/(2 sqrt(x)) is infinite at 0: add an epsilon inside",
-        "exp": "exp overflows above about 88 in float32 and 709 in float64",
-        "pow": "a negative base with a fractional power, or 0 to a negative power",
-    }
-    return hints.get(op, "Check this op's inputs")
+def _hint(prim) -> str:
+    """What to check, from the op's row of the table (``Primitive.hint``)."""
+    return prim.hint or "Check this op's inputs"

@@ -15,6 +15,7 @@ import numpy as np
 
 from chainrule.autograd import no_grad
 from chainrule.errors import ConfigError, require
+from chainrule.inspect import _fd
 from chainrule.tensor import Tensor
 
 DEFAULT_EPS = tuple(10.0 ** -k for k in range(1, 13))  # 1e-1 ... 1e-12
@@ -121,15 +122,16 @@ def fd_error_curve(fn, x, eps=DEFAULT_EPS, dtype=np.float64, seed: int = 0) -> F
     v = v.astype(dtype)
     analytic = float(np.sum(grad.astype(np.float64) * v))
 
-    def f(values):
-        with no_grad():
-            return float(fn(Tensor(values.astype(dtype))).item())
+    x = x0.copy()  # moved along v by the differences, and put back
 
-    f0 = f(x0)
+    def f():
+        with no_grad():
+            return float(fn(Tensor(x)).item())
+
+    f0 = f()
     central, forward = [], []
     for e in eps:
-        step = (dtype.type(e) * v).astype(dtype)
-        plus, minus = f(x0 + step), f(x0 - step)
+        plus, minus = _fd.shifted(f, x, e, v)
         c = (plus - minus) / (2 * e)
         fw = (plus - f0) / e
         scale = max(abs(analytic), abs(c), 1e-300)

@@ -1,61 +1,35 @@
 """A row of the chain-rule table, written with the names of one graph.
 
-The table (``ops.py``) states each rule with placeholder symbols: ``dJ/dW = (dJ/dz)^T x``.
-``instantiate`` reads which symbol stands for which input (the left side of each rule) and for
-the output (the other ``dJ/d.`` on the right), then substitutes the graph's names in one pass,
+The table (``ops.py``) states each rule with placeholder symbols, ``dJ/dW = (dJ/dz)^T x``, and
+declares which symbol stands for which input (``Primitive.inputs``) and for the output
+(``Primitive.output``). ``instantiate_*`` substitutes the graph's names for them in one pass,
 so ``z2 = linear(h, U, b2)`` reads ``dJ/dU = (delta_1)^T h``.
 """
 
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from chainrule.inspect._graph import tex_name
 
-_GRAD_TXT = re.compile(r"dJ/d(\w+)")
-_GRAD_TEX = re.compile(r"\\partial ([^{}]+?)\}")
 _REL_TEX = re.compile(r"\s(=|\\approx)\s")
 
 
-@cache
-def _text_symbols(formulas: tuple) -> tuple:
-    ins = []
-    for f in formulas:
-        m = _GRAD_TXT.search(f)
-        ins.append(m[1] if m else None)
-    out = None
-    for f in formulas:
-        for sym in _GRAD_TXT.findall(f):
-            if sym not in ins:
-                out = out or sym
-    return tuple(ins), out
-
-
-@cache
-def _tex_symbols(latex: tuple) -> tuple:
-    ins = []
-    for f in latex:
-        syms = [s.strip() for s in _GRAD_TEX.findall(f) if s.strip() != "J"]
-        ins.append(syms[0] if syms else None)
-    out = None
-    for f in latex:
-        for sym in (s.strip() for s in _GRAD_TEX.findall(f)):
-            if sym != "J" and sym not in ins:
-                out = out or sym
-    return tuple(ins), out
-
-
-def _mapping(syms_in, sym_out, slot, in_names, out_name):
+def symbol_map(prim, in_names, out_name, slot=0) -> dict:
+    """symbol -> graph name for the inputs and the output of ``prim``, at input ``slot``."""
     mapping = {}
-    for j, sym in enumerate(syms_in):
-        if sym and j < len(in_names):
-            mapping.setdefault(sym, in_names[j])
-    if len(syms_in) < len(in_names) and syms_in and syms_in[-1]:
-        mapping[syms_in[-1]] = in_names[slot]  # one rule for many inputs (concatenate)
-    if sym_out:
-        mapping.setdefault(sym_out, out_name)
+    for sym, name in zip(prim.inputs, in_names):
+        mapping.setdefault(sym, name)
+    if prim.inputs and len(in_names) > len(prim.inputs):  # one name for many (concatenate)
+        mapping[prim.inputs[-1]] = in_names[slot]
+    if prim.output:
+        mapping.setdefault(prim.output, out_name)
     return mapping
+
+
+def _tex_symbol(sym: str) -> str:
+    """How the LaTeX rules write a symbol: y_hat is \\hat y."""
+    return r"\hat " + sym[:-len("_hat")] if sym.endswith("_hat") else sym
 
 
 def _rule(rules: tuple, slot: int):
@@ -72,8 +46,7 @@ def instantiate_text(prim, slot, in_names, out_name, labels) -> tuple:
     rule = _rule(prim.formulas, slot)
     if rule is None:
         return lhs, f"vjp of {prim.name} (no formula in the table)", ""
-    syms_in, sym_out = _text_symbols(prim.formulas)
-    mapping = _mapping(syms_in, sym_out, slot, in_names, out_name)
+    mapping = symbol_map(prim, in_names, out_name, slot)
     body = rule[len("delta = "):] if rule.startswith("delta = ") else rule
     _, _, rhs = body.partition(" = ")
     if not rhs:
@@ -101,8 +74,8 @@ def instantiate_latex(prim, slot, in_names, out_name, labels) -> tuple:
     rule = _rule(prim.latex, slot)
     if rule is None:
         return lhs, "=", r"\text{vjp of " + prim.name.replace("_", r"\_") + "}"
-    syms_in, sym_out = _tex_symbols(prim.latex)
-    mapping = _mapping(syms_in, sym_out, slot, in_names, out_name)
+    mapping = {_tex_symbol(sym): name
+               for sym, name in symbol_map(prim, in_names, out_name, slot).items()}
     body = rule[len(r"\delta = "):] if rule.startswith(r"\delta = ") else rule
     if mapping:
         words = "|".join(re.escape(s) for s in sorted(mapping, key=len, reverse=True))
@@ -130,9 +103,3 @@ def substitute_names(text: str, symbols_to_names: dict) -> str:
         return text
     words = "|".join(re.escape(s) for s in sorted(symbols_to_names, key=len, reverse=True))
     return re.sub(rf"(?<!\w)({words})(?!\w)", lambda m: symbols_to_names[m[1]], text)
-
-
-def symbol_map(prim, in_names, out_name) -> dict:
-    """symbol -> name for every input and the output of ``prim`` (for the cached values)."""
-    syms_in, sym_out = _text_symbols(prim.formulas)
-    return _mapping(syms_in, sym_out, 0, in_names, out_name)

@@ -2,7 +2,9 @@
 
 It drives the engine's own walk (``autograd.iter_backward``) and writes down, for every
 gradient that flows into an input, the rule of the chain-rule table that produced it, with the
-graph's names and numbers. ``explain`` is this walk run to the end.
+graph's names and numbers. ``explain`` is this walk run to the end. Everything it says about an
+op (its notes, what it broadcasts, its kinks, how a fused row expands) is read from the op's
+row of the table.
 """
 
 from __future__ import annotations
@@ -14,11 +16,8 @@ import numpy as np
 from chainrule import autograd
 from chainrule.inspect import formulas
 from chainrule.inspect._format import fmt, indent
-from chainrule.inspect._graph import AFFINE, consumers, forward_order, name_graph, tex_name
+from chainrule.inspect._graph import consumers, forward_order, name_graph, role, tex_name
 from chainrule.tensor import Tensor
-
-# Ops whose inputs NumPy may broadcast; the engine sums their gradients back (unbroadcast).
-_BROADCASTING = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "minimum", "where"})
 
 
 @dataclass
@@ -93,8 +92,13 @@ class BackwardState:
         return "\n".join(lines)
 
 
-def _broadcast_note(op, slot, name, in_shape, out_shape):
-    if not (op in _BROADCASTING or (op == "linear" and slot == 2)) or in_shape == out_shape:
+def _declared(prim, slot):
+    """The table's symbol for input ``slot`` (the last one stands for any extra inputs)."""
+    return prim.inputs[min(slot, len(prim.inputs) - 1)] if prim.inputs else None
+
+
+def _broadcast_note(prim, slot, name, in_shape, out_shape):
+    if _declared(prim, slot) not in prim.broadcasts or in_shape == out_shape:
         return None
     lead = len(out_shape) - len(in_shape)
     if lead < 0:
@@ -114,34 +118,30 @@ def _broadcast_note(op, slot, name, in_shape, out_shape):
             f"so its gradient is summed over {summed}")
 
 
-def _notes(prim, slot, in_names, out_name, up, node_inputs, out_shape):
-    """Sentences that connect a line to the slides' notation."""
+def _kink_notes(node, symbols):
+    """Where an input sits exactly on a kink, which subgradient the rule took there."""
     notes = []
-    name = in_names[slot]
-    b = _broadcast_note(prim.name, slot, name, node_inputs[slot].shape, out_shape)
+    arrays = [t.data for t in node.inputs]
+    for kink in node.prim.kinks:
+        on = np.asarray(kink.distance(*arrays, **(node.params or {}))) == 0
+        if on.any():
+            at = formulas.substitute_names(kink.at, symbols)
+            notes.append(f"{int(on.sum())} of {on.size} values sit on the kink ({at}): "
+                         f"the rule takes {kink.takes}")
+    return notes
+
+
+def _notes(node, slot, in_names, out_name, up, out_shape, kink_notes):
+    """Sentences that connect a line to the slides' notation."""
+    prim = node.prim
+    shapes = tuple(t.shape for t in node.inputs)
+    notes = []
+    b = _broadcast_note(prim, slot, in_names[slot], shapes[slot], out_shape)
     if b:
         notes.append(b)
-    if prim.name == "linear":
-        x, w = in_names[0], in_names[1]
-        one = node_inputs[0].ndim == 1
-        if slot == 1:
-            notes.append(f"for one example this is the outer product {up} {x}^T, as on the slide"
-                         if one else
-                         f"examples are rows here, so the slide's {up} {x}^T (column vectors) "
-                         f"becomes ({up})^T {x}: every example's outer product, summed")
-        elif slot == 0:
-            notes.append(f"in the slide's column-vector notation: {w}^T {up}" if one else
-                         f"row by row this is the slide's {w}^T {up} for each example")
-        elif slot == 2 and one:
-            notes.append(f"= {up} x 1 = {up}, as on the slide")
-    elif prim.name == "relu":
-        notes.append(f"1{{{name} > 0}} is the slide's 1{{{out_name} > 0}}: "
-                     f"{out_name} = relu({name}) is positive exactly where {name} is")
-    elif prim.name == "cross_entropy":
-        rows = 1 if node_inputs[0].ndim == 1 else node_inputs[0].shape[0]
-        notes.append(f"N = {rows}: J is the mean over N examples; y is the one-hot target, "
-                     f"y_hat = softmax({name}) was cached by the forward pass")
-    return notes
+    if prim.notes is not None:
+        notes.extend(prim.notes(slot, in_names, out_name, up, shapes, node.params or {}))
+    return notes + kink_notes
 
 
 def _cached(node, symbols):
@@ -157,34 +157,13 @@ def _cached(node, symbols):
     return out
 
 
-def _expand_cross_entropy(node, in_name, out_name, g, labels):
-    """The fused softmax + cross-entropy rule, re-derived from the table's softmax, log, mul,
-    sum, neg and mean rows at the node's recorded values (one engine, one table)."""
-    from chainrule import ops
-
-    z = node.inputs[0].data
-    params = node.params or {}
-    reduction = params.get("reduction", "mean")
-    target = np.asarray(params.get("target"))
-    z2 = z.reshape(1, -1) if z.ndim == 1 else z
-    if target.dtype.kind in "iub":
-        rows = np.zeros(z2.shape, z.dtype)
-        rows[np.arange(z2.shape[0]), target.reshape(-1)] = 1
-    else:
-        rows = target.reshape(z2.shape).astype(z.dtype)
-    zt = Tensor(z, requires_grad=True)
-    y = Tensor(rows.reshape(z.shape))
-    y_hat = ops.softmax(zt, axis=-1)
-    log_y_hat = ops.log(y_hat)
-    prod = y * log_y_hat
-    prod_sum = prod.sum(axis=-1)
-    nll = -prod_sum
-    root = nll.mean() if reduction == "mean" else nll.sum() if reduction == "sum" else nll
-    names = {zt: in_name, y: "y", y_hat: "y_hat", log_y_hat: "log_y_hat",
-             prod: "y*log_y_hat", prod_sum: "sum(y*log_y_hat)", root: out_name}
-    if root is not nll:
-        names[nll] = "nll"
-    sub_labels = {in_name: labels[in_name]} if in_name in labels else {}
+def _expand(node, in_names, out_name, g, labels):
+    """A fused row's lines, re-derived from the simpler rows it stands for (``prim.unfused``)
+    at the node's recorded values: one engine, one table."""
+    leaves = [Tensor(t.data, requires_grad=need) for t, need in zip(node.inputs, node.needs)]
+    root, names = node.prim.unfused(*leaves, **(node.params or {}))
+    names = {**names, **dict(zip(leaves, in_names)), root: out_name}
+    sub_labels = {n: labels[n] for n in in_names if n in labels}
     steps = []
     for state in _walk(root, g, False, names, False, sub_labels):
         steps.extend(state.steps)
@@ -207,7 +186,7 @@ def _walk(root, grad, retain_graph, names, expand, labels=None, order=None, by_i
 
     def new_label(t, name):
         nonlocal deltas
-        if t._node is not None and t._node.prim.name in AFFINE and name not in labels:
+        if role(t) == "affine" and name not in labels:
             deltas += 1
             labels[name] = f"delta_{deltas}"
 
@@ -223,12 +202,14 @@ def _walk(root, grad, retain_graph, names, expand, labels=None, order=None, by_i
         upstream = np.array(g)
         symbols = formulas.symbol_map(prim, in_names, out_name)
         cached = _cached(node, symbols)
+        kink_notes = _kink_notes(node, symbols)
         steps = []
         expanded = None
-        if expand and prim.name == "cross_entropy" and in_grads[0] is not None:
-            if expected[id(node.inputs[0])] == 1:
-                new_label(node.inputs[0], in_names[0])
-            expanded = _expand_cross_entropy(node, in_names[0], out_name, upstream, labels)
+        if expand and prim.unfused is not None and any(ig is not None for ig in in_grads):
+            for inp, name in zip(node.inputs, in_names):
+                if expected.get(id(inp)) == 1:
+                    new_label(inp, name)
+            expanded = _expand(node, in_names, out_name, upstream, labels)
         for slot in reversed(range(len(node.inputs))):  # the slides' order: b, W, then x
             ig = in_grads[slot]
             if ig is None:
@@ -241,11 +222,12 @@ def _walk(root, grad, retain_graph, names, expand, labels=None, order=None, by_i
             multi = expected[id(inp)] > 1
             if not multi:
                 new_label(inp, name)
-            if expanded is not None and slot == 0:
+            if expanded is not None:  # the expansion's lines stand for the fused rule's
                 for s in expanded:
                     counter += 1
                     s.index, s.node_index = counter, visit
                     steps.append(s)
+                expanded = ()  # written once, at the first input
             else:
                 lbl = labels if not multi else {k: v for k, v in labels.items() if k != name}
                 lhs, rhs, rule = formulas.instantiate_text(prim, slot, in_names, out_name, lbl)
@@ -258,7 +240,7 @@ def _walk(root, grad, retain_graph, names, expand, labels=None, order=None, by_i
                     index=counter, name=name, node=out_name, op=prim.name, lhs=lhs, rhs=rhs,
                     tex_lhs=tl, tex_rel=rel, tex_rhs=tr, rule=rule, upstream_name=up_name,
                     upstream=upstream, grad=ig, cached=cached,
-                    notes=_notes(prim, slot, in_names, out_name, up_name, node.inputs, t.shape),
+                    notes=_notes(node, slot, in_names, out_name, up_name, t.shape, kink_notes),
                     label=None if multi else labels.get(name), leaf=inp._node is None,
                     node_index=visit,
                 ))
