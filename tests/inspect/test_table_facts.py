@@ -146,12 +146,9 @@ def test_central_difference_puts_the_input_back_and_refuses_copies():
 
 # ----- no module of inspect keeps a list of op names
 
-# The textbook's layers written by hand, apart from the table on purpose (they exist to be
-# compared with it): their layer kinds ("linear", "relu") are their own vocabulary.
-HAND_WRITTEN = {"manual.py", "closed_form.py", "_mlp.py"}
 SRC = Path(chainrule.inspect.__file__).parent.parent
-READERS = sorted(p for p in (SRC / "inspect").glob("*.py") if p.name not in HAND_WRITTEN) + [
-    SRC / "cli" / "rules.py", SRC / "autograd.py"]
+READERS = sorted((SRC / "inspect").glob("*.py")) + [SRC / "cli" / "rules.py",
+                                                    SRC / "autograd.py"]
 _LOOKUPS = {"get", "pop", "setdefault"}
 
 

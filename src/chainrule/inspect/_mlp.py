@@ -25,7 +25,7 @@ def layers_of(model) -> list:
 
 
 def kind(module) -> tuple:
-    """('linear', W, b) | ('activation', Activation, options) | ('unknown', class name).
+    """("affine", W, b) | ('activation', Activation, options) | ('unknown', class name).
 
     Dropout (always run in eval mode here) is the identity; every activation module names its
     registry entry, whose textbook forms the closed-form check and manual backprop use."""
@@ -33,7 +33,7 @@ def kind(module) -> tuple:
 
     if isinstance(module, nn.Linear):
         b = None if module.bias is None else module.bias.data
-        return ("linear", module.weight.data, b)
+        return ("affine", module.weight.data, b)
     if isinstance(module, nn.Dropout):
         return ("activation", activations.IDENTITY, {})
     if isinstance(module, nn.ActivationModule) and module.activation.has_textbook_backward:

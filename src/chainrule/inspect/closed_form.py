@@ -86,12 +86,14 @@ def closed_form_check(model, x, y, loss: str = "cross_entropy", rtol=None,
     (relative to the largest value) in float32 and 1e-9 in float64. The model's ``.grad``
     values and modes are left unchanged.
     """
-    from chainrule import functional as F
     from chainrule.inspect.explain import explain
     from chainrule.tensor import Tensor
+    from chainrule.training.losses import resolve_loss
 
-    if loss not in ("cross_entropy", "mse"):
-        raise ConfigError(f"loss must be 'cross_entropy' or 'mse', found {loss!r}")
+    loss_fn, task = resolve_loss(loss)
+    if task not in ("classification", "regression"):
+        raise ConfigError(f"the closed forms cover softmax cross-entropy and mean squared "
+                          f"error, not {loss!r}")
     layers = layers_of(model)
     params = [p for m in layers for p in m.parameters()]
     dtype = params[0].dtype if params else np.dtype(np.float32)
@@ -104,8 +106,7 @@ def closed_form_check(model, x, y, loss: str = "cross_entropy", rtol=None,
             steps.append((m, a, b))
             a = b
         target = getattr(y, "data", y)
-        J = F.cross_entropy(a, target) if loss == "cross_entropy" else F.mse_loss(a, target)
-        trace = explain(J)
+        trace = explain(loss_fn(a, target))
     name = lambda t: trace.names.get(id(t), "?")  # noqa: E731
     terms = []
 
@@ -118,7 +119,7 @@ def closed_form_check(model, x, y, loss: str = "cross_entropy", rtol=None,
         terms.append(Term(term, formula, err <= tol, err, scale))
 
     out = a.data.astype(np.float64)
-    if loss == "cross_entropy":
+    if task == "classification":
         z2 = np.atleast_2d(out)
         e = np.exp(z2 - z2.max(axis=1, keepdims=True))
         p = e / e.sum(axis=1, keepdims=True)
@@ -136,7 +137,7 @@ def closed_form_check(model, x, y, loss: str = "cross_entropy", rtol=None,
         where = f"layer {i} {type(m).__name__} ({name(res)})"
         g = trace.grad_of(res).astype(np.float64)
         xin = inp.data.astype(np.float64)
-        if spec[0] == "linear":
+        if spec[0] == "affine":
             W = spec[1].astype(np.float64)
             g2, x2 = g.reshape(-1, W.shape[0]), xin.reshape(-1, W.shape[1])
             compare(where, "dW = delta^T X", g2.T @ x2, trace.grad_of(m.weight))

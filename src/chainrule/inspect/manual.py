@@ -106,14 +106,26 @@ def mse_backward(dout, cache):
     return dout * 2 * cache / cache.size
 
 
-LOSSES = {
-    "cross_entropy": (softmax_cross_entropy_forward, softmax_cross_entropy_backward),
-    "mse": (mse_forward, mse_backward),
+# The hand-written losses, by the task the loss name stands for (training.losses names them).
+_BY_TASK = {
+    "classification": (softmax_cross_entropy_forward, softmax_cross_entropy_backward),
+    "regression": (mse_forward, mse_backward),
 }
 
 
+def _hand_written_loss(loss):
+    """``(loss function, (forward, backward))`` for a loss name ("cross_entropy", "mse")."""
+    from chainrule.training.losses import resolve_loss
+
+    fn, task = resolve_loss(loss)
+    if task not in _BY_TASK:
+        raise ConfigError(f"manual mode writes out softmax cross-entropy and mean squared "
+                          f"error by hand, not {loss!r}")
+    return fn, _BY_TASK[task]
+
+
 def _forward(spec, a):
-    if spec[0] == "linear":
+    if spec[0] == "affine":
         return linear_forward(a, spec[1].astype(np.float64),
                               None if spec[2] is None else spec[2].astype(np.float64))
     if spec[0] == "activation":
@@ -125,7 +137,7 @@ def _forward(spec, a):
 
 
 def _backward(spec, dout, cache):
-    if spec[0] == "linear":
+    if spec[0] == "affine":
         return linear_backward(dout, cache)
     return activation_backward(dout, cache), None, None
 
@@ -141,8 +153,7 @@ class ManualPass:
 
 def manual_backprop(model, x, y, loss: str = "cross_entropy") -> ManualPass:
     """Forward with caches, then backward layer by layer, in float64, with no autodiff."""
-    if loss not in LOSSES:
-        raise ConfigError(f"loss must be one of {sorted(LOSSES)}, found {loss!r}")
+    _, (loss_forward, loss_backward) = _hand_written_loss(loss)
     layers = layers_of(model)
     names = _param_names(model)
     specs = [kind(m) for m in layers]
@@ -151,12 +162,12 @@ def manual_backprop(model, x, y, loss: str = "cross_entropy") -> ManualPass:
     for m, spec in zip(layers, specs):
         a, cache = _forward(spec, a)
         caches.append((type(m).__name__, cache, _CACHE_NAMES[spec[0]]))
-    J, lcache = LOSSES[loss][0](a, getattr(y, "data", y))
-    dout = LOSSES[loss][1](1.0, lcache)
+    J, lcache = loss_forward(a, getattr(y, "data", y))
+    dout = loss_backward(1.0, lcache)
     grads = {}
     for m, spec, (_, cache, _) in zip(reversed(layers), reversed(specs), reversed(caches)):
         dout, dW, db = _backward(spec, dout, cache)
-        if spec[0] == "linear":
+        if spec[0] == "affine":
             grads[names[id(m.weight)]] = dW
             if db is not None:
                 grads[names[id(m.bias)]] = db
@@ -203,7 +214,7 @@ class Comparison:
 
 
 # What each layer's cache holds, in order (the rest of a cache tuple is bookkeeping).
-_CACHE_NAMES = {"linear": ("x", "W"), "activation": ("z", "g(z)")}
+_CACHE_NAMES = {"affine": ("x", "W"), "activation": ("z", "g(z)")}
 
 
 def _describe(cache, names) -> str:
@@ -218,16 +229,16 @@ def compare_with_autodiff(model, x, y, loss: str = "cross_entropy") -> Compariso
 
     The model's own ``.grad`` values and train/eval modes are left as they were.
     """
-    from chainrule import functional as F
     from chainrule.tensor import Tensor
 
+    loss_fn, _ = _hand_written_loss(loss)
     man = manual_backprop(model, x, y, loss)
     params = dict(model.named_parameters())
     with eval_mode(model), kept_grads(params.values()):
         dtype = next(iter(params.values())).dtype if params else np.float32
         out = model(Tensor(np.asarray(getattr(x, "data", x)), dtype=dtype))
         target = getattr(y, "data", y)
-        J = F.cross_entropy(out, target) if loss == "cross_entropy" else F.mse_loss(out, target)
+        J = loss_fn(out, target)
         J.backward()
         auto = {name: np.array(p.grad) for name, p in params.items() if p.grad is not None}
     tol = 1e-4 if dtype == np.float32 else 1e-9
