@@ -186,6 +186,92 @@ def test_load_state_dict_missing_unexpected_and_shape_errors():
     np.testing.assert_array_equal(lin.weight.data, old)  # nothing copied on error
 
 
+class WithBuffer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2, seed=0)
+        self.register_buffer("stats", np.array([1.0, 2.0]))
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def test_buffers_are_saved_and_loaded_but_not_parameters():
+    outer = nn.Module()
+    outer.block = WithBuffer()
+    assert [n for n, _ in outer.named_buffers()] == ["block.stats"]
+    assert [n for n, _ in outer.named_parameters()] == ["block.fc.weight", "block.fc.bias"]
+    assert all(p is not outer.block.stats for p in outer.parameters())
+    sd = outer.state_dict()
+    assert list(sd) == ["block.stats", "block.fc.weight", "block.fc.bias"]  # PyTorch order
+    outer.block.stats[0] = 9.0  # the state dict holds a copy
+    assert sd["block.stats"][0] == 1.0
+    before = outer.block.stats
+    outer.load_state_dict(sd)
+    assert outer.block.stats is before and outer.block.stats.tolist() == [1.0, 2.0]
+    with pytest.raises(ShapeError, match=r"'block.stats' expects shape \(2,\), found \(3,\)"):
+        outer.load_state_dict({**sd, "block.stats": np.zeros(3)})
+    with pytest.raises(ConfigError, match=r"missing keys \['block.stats'\]"):
+        outer.load_state_dict({k: v for k, v in sd.items() if k != "block.stats"})
+
+
+def test_buffer_assignment_dtype_and_errors():
+    m = WithBuffer()
+    m.stats = np.array([3.0, 4.0])
+    assert m.state_dict()["stats"].tolist() == [3.0, 4.0]
+    m.double()
+    assert m.stats.dtype == np.float64 and m.fc.weight.dtype == np.float64
+    m.float()
+    assert m.stats.dtype == np.float32  # floating buffers follow to(dtype), as in PyTorch
+    with pytest.raises(ConfigError, match="is a buffer"):
+        m.stats = "text"
+    with pytest.raises(ConfigError, match="already has an attribute 'fc'"):
+        m.register_buffer("fc", np.zeros(1))
+    with pytest.raises(ConfigError, match="identifier"):
+        m.register_buffer("a.b", np.zeros(1))
+    m.register_buffer("absent", None)
+    assert "absent" not in m.state_dict()
+    del m.stats
+    assert list(m.named_buffers()) == []
+
+
+def test_listing_parameters_never_renames_them():
+    outer = nn.Module()
+    outer.block = TwoLayer()
+    list(outer.block.named_parameters())  # a submodule lists its own, shorter, names
+    list(outer.named_parameters(prefix="root"))
+    assert outer.block.fc1.weight.name == "block.fc1.weight"
+    # a parameter assigned to an attached submodule gets its full path at once
+    outer.block.fc2.weight = nn.Parameter(np.zeros((2, 4), np.float32))
+    assert outer.block.fc2.weight.name == "block.fc2.weight"
+    m = nn.MLP([2, 3, 1], seed=0)
+    list(m.layers.named_parameters())
+    assert [p.name for p in m.parameters()] == ["layers.0.weight", "layers.0.bias",
+                                                "layers.2.weight", "layers.2.bias"]
+
+
+def test_every_module_has_a_training_record_with_defaults():
+    m = nn.MLP([2, 3, 1], seed=0)
+    assert m.info == nn.TrainingInfo() and m.info.task is None and m.info.metadata == {}
+    m.info = nn.TrainingInfo(task="Binary", classes=[0, 1], seed=3)
+    assert m.info.task == "binary" and m.info.classes == ["0", "1"]
+    with pytest.raises(ConfigError, match="TrainingInfo"):
+        m.info = {"task": "binary"}
+    with pytest.raises(ConfigError, match="unknown TrainingInfo task 'clasification'.*did you"):
+        nn.TrainingInfo(task="clasification")
+    with pytest.raises(ConfigError, match="distinct"):
+        nn.TrainingInfo(classes=["a", "a"])
+    with pytest.raises(ConfigError, match="seed"):
+        nn.TrainingInfo(seed=1.5)
+    record = nn.TrainingInfo(task="regression", feature_names=["u"], dataset="sine",
+                             metadata={"epochs": 3})
+    assert nn.TrainingInfo.from_dict(json.loads(json.dumps(record.to_dict()))) == record
+    with pytest.raises(ConfigError, match="unknown training-record field 'colour'"):
+        nn.TrainingInfo.from_dict({"colour": "red"})
+    with pytest.raises(ConfigError, match="JSON-able"):
+        nn.TrainingInfo(metadata={"f": object()}).to_dict()
+
+
 # ---------------------------------------------------------------- init
 
 

@@ -22,6 +22,7 @@ from chainrule.nn.activations import (
 from chainrule.nn.config import from_config, register, registered
 from chainrule.nn.containers import Sequential
 from chainrule.nn.dropout import Dropout
+from chainrule.nn.info import TrainingInfo
 from chainrule.nn.linear import Linear
 from chainrule.nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from chainrule.nn.mlp import MLP
@@ -30,6 +31,6 @@ from chainrule.nn.module import Module, Parameter
 __all__ = [
     "ACTIVATIONS", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "GELU", "Identity",
     "LeakyReLU", "Linear", "MLP", "MSELoss", "Module", "Parameter", "ReLU", "Sequential",
-    "Sigmoid", "Softmax", "Softplus", "Step", "Tanh", "activation_module", "from_config", "init",
-    "register", "registered",
+    "Sigmoid", "Softmax", "Softplus", "Step", "Tanh", "TrainingInfo", "activation_module",
+    "from_config", "init", "register", "registered",
 ]
