@@ -2,6 +2,7 @@
 
 import json
 import math
+from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -604,6 +605,104 @@ def test_loss_modules_match_functional_and_torch(torch):
         assert ours[k] == pytest.approx(ref[k], rel=1e-6), k
 
 
+# ---------------------------------------------------------------- Standardize
+
+
+def _standardized(model, X=None):
+    """``model`` with a Standardize fitted on X (default: columns around 1000, std 50)."""
+    from chainrule.nn.standardize import attach
+
+    if X is None:
+        X = np.random.default_rng(5).normal(1000, 50, size=(40, 3))
+    attach(model, nn.Standardize.from_data(X, dtype=model.dtype))
+    return model
+
+
+def test_standardize_is_the_float64_arithmetic_of_predict_bit_for_bit():
+    from chainrule.data import Standardizer
+
+    X = np.random.default_rng(0).normal(1000, 50, size=(30, 3))
+    std = Standardizer().fit(X)
+    layer = nn.Standardize.from_data(X)
+    # predict's arithmetic: standardize in float64, then cast to the network's dtype once
+    want = np.ascontiguousarray(std.transform(X.astype(np.float64)), dtype=np.float32)
+    for given in (X, cr.tensor(X, dtype=np.float64), X.tolist()):
+        got = layer(given)
+        assert got.dtype == np.float32 and got.data.tobytes() == want.tobytes()
+    assert layer.mean.dtype == layer.scale.dtype == np.float64
+    np.testing.assert_array_equal(layer.mean, std.mean_)
+    # through the engine (an input that requires grad) the numbers are the same
+    x = cr.tensor(X, dtype=np.float64, requires_grad=True)
+    assert layer(x).data.tobytes() == want.tobytes()
+
+
+def test_standardize_is_differentiable_in_its_input():
+    layer = nn.Standardize(3, mean=[1.0, -2.0, 0.5], scale=[2.0, 0.25, 4.0], dtype=np.float64)
+    x = cr.tensor(np.random.default_rng(1).normal(size=(4, 3)), requires_grad=True)
+    layer(x).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.broadcast_to(1 / layer.scale, (4, 3)))
+    cr.gradcheck(layer, np.random.default_rng(2).normal(size=(5, 3)))
+    model = _standardized(nn.MLP([3, 4, 2], activation="tanh", seed=0, dtype=np.float64))
+    cr.gradcheck(model, np.random.default_rng(3).normal(1000, 50, size=(5, 3)))
+
+
+def test_standardize_follows_the_model_dtype_and_keeps_float64_statistics():
+    model = _standardized(nn.MLP([3, 4, 2], seed=0))
+    X = np.random.default_rng(1).normal(1000, 50, size=(6, 3))
+    assert model(X).dtype == np.float32
+    model.double()
+    first = model.layers[0]
+    assert isinstance(first, nn.Standardize) and first.mean.dtype == np.float64
+    assert first(X).dtype == np.float64 and model(X).dtype == np.float64
+    assert model.get_config()["dtype"] == "float64" and model.dtype == np.float64
+
+
+def test_standardize_refuses_inputs_that_would_broadcast():
+    layer = nn.Standardize(3)
+    with pytest.raises(ShapeError, match="expects 3 input features, found shape \\(5, 1\\)"):
+        layer(np.ones((5, 1)))
+    with pytest.raises(ShapeError, match="scale must hold 3 numbers"):
+        nn.Standardize(3, scale=[1.0, 2.0])
+    with pytest.raises(ConfigError, match="positive"):
+        nn.Standardize(2, scale=[1.0, 0.0])
+    with pytest.raises(ConfigError, match="features"):
+        nn.Standardize(0)
+
+
+def test_standardize_goes_first_and_the_other_layers_keep_their_names():
+    mlp = _standardized(nn.MLP([3, 4, 2], seed=0))
+    assert [n for n, _ in mlp.layers.named_children()] == ["standardize", "0", "1", "2"]
+    assert list(mlp.state_dict()) == ["layers.standardize.mean", "layers.standardize.scale",
+                                      "layers.0.weight", "layers.0.bias", "layers.2.weight",
+                                      "layers.2.bias"]
+    assert [n for n, _ in mlp.named_parameters()] == ["layers.0.weight", "layers.0.bias",
+                                                      "layers.2.weight", "layers.2.bias"]
+    assert mlp.get_config()["standardize"] is True
+    assert "standardize" not in nn.MLP([3, 4, 2]).get_config()
+    assert nn.MLP([3, 4, 2], standardize=True).get_config() == mlp.get_config()
+    seq = _standardized(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)))
+    assert list(seq.state_dict())[:3] == ["standardize.mean", "standardize.scale", "0.weight"]
+    assert seq.get_config()["names"] == ["standardize", "0", "1", "2"]
+    assert seq(np.ones((2, 3))).name == "z2"  # the trace names still count the Linear layers
+    # attaching again replaces the statistics, it does not stack a second layer
+    again = _standardized(seq, np.random.default_rng(9).normal(size=(10, 3)))
+    assert len(again) == 4 and abs(float(again[0].mean[0])) < 5
+    from chainrule.nn.standardize import input_standardize
+
+    assert input_standardize(nn.Sequential(mlp, nn.ReLU())) is mlp.layers[0]
+    assert input_standardize(nn.MLP([3, 2])) is None
+
+
+def test_attach_to_another_module_says_how_to_add_it_yourself():
+    from chainrule.nn.standardize import attach
+
+    with pytest.raises(ConfigError, match="add it yourself.*Standardize.from_data"):
+        attach(TwoLayer(), nn.Standardize(3))
+    taken = nn.Sequential(OrderedDict(standardize=nn.ReLU(), out=nn.Linear(3, 1)))
+    with pytest.raises(ConfigError, match="already has a layer named 'standardize'"):
+        attach(taken, nn.Standardize(3))
+
+
 # ---------------------------------------------------------------- configs
 
 
@@ -621,6 +720,10 @@ CONFIG_MODULES = [
                    output_activation=nn.Softmax(), dropout=0.1, bias=False),
     lambda: nn.MLP([3, 2], activation=nn.LeakyReLU(0.2), output_activation="sigmoid"),
     lambda: nn.CrossEntropyLoss(reduction="sum"), nn.MSELoss, nn.BCEWithLogitsLoss,
+    lambda: nn.Standardize(3, mean=[1, 2, 3], scale=[0.5, 2, 4]),
+    lambda: _standardized(nn.MLP([3, 4, 2], seed=0)),
+    lambda: _standardized(nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))),
+    lambda: nn.Sequential(OrderedDict(first=nn.Linear(3, 4), act=nn.ReLU(), out=nn.Linear(4, 1))),
 ]
 
 
@@ -651,6 +754,9 @@ def test_from_config_errors_and_custom_registration():
         nn.from_config({"type": "Linear", "in_features": 2})
     with pytest.raises(ConfigError, match="cannot describe its architecture"):
         TwoLayer().get_config()
+    with pytest.raises(ConfigError, match="'names' must be 2 distinct layer names"):
+        nn.from_config({"type": "Sequential", "layers": [{"type": "ReLU"}, {"type": "Tanh"}],
+                        "names": ["a", "a"]})
 
     @nn.register
     class Scaled(nn.Module):

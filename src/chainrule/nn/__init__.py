@@ -27,10 +27,11 @@ from chainrule.nn.linear import Linear
 from chainrule.nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from chainrule.nn.mlp import MLP
 from chainrule.nn.module import Module, Parameter
+from chainrule.nn.standardize import Standardize
 
 __all__ = [
     "ACTIVATIONS", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "GELU", "Identity",
     "LeakyReLU", "Linear", "MLP", "MSELoss", "Module", "Parameter", "ReLU", "Sequential",
-    "Sigmoid", "Softmax", "Softplus", "Step", "Tanh", "TrainingInfo", "activation_module",
-    "from_config", "init", "register", "registered",
+    "Sigmoid", "Softmax", "Softplus", "Standardize", "Step", "Tanh", "TrainingInfo",
+    "activation_module", "from_config", "init", "register", "registered",
 ]
