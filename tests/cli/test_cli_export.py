@@ -18,8 +18,8 @@ def model_file(tmp_path):
     X = np.random.default_rng(0).standard_normal((40, 4)) * 5 + 10
     model = nn.MLP([4, 8, 3], activation="tanh", seed=0, standardize=True)
     model.layers.standardize.load_state_dict(nn.Standardize.from_data(X).state_dict())
-    path = cr.save(model, tmp_path / "model.safetensors", classes=["a", "b", "c"],
-                   task="classification")
+    model.info = nn.TrainingInfo(task="classification", classes=["a", "b", "c"])
+    path = cr.save(model, tmp_path / "model.safetensors")
     return path, X
 
 

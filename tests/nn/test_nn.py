@@ -264,6 +264,11 @@ def test_every_module_has_a_training_record_with_defaults():
         nn.TrainingInfo(classes=["a", "a"])
     with pytest.raises(ConfigError, match="seed"):
         nn.TrainingInfo(seed=1.5)
+    m.info.classes = (1, 2)  # a change is checked and normalized like a new record
+    assert m.info.classes == ["1", "2"]
+    with pytest.raises(ConfigError, match="list of names"):
+        m.info.classes = "ab"
+    assert m.info.classes == ["1", "2"]  # a refused change leaves the record as it was
     record = nn.TrainingInfo(task="regression", feature_names=["u"], dataset="sine",
                              metadata={"epochs": 3})
     assert nn.TrainingInfo.from_dict(json.loads(json.dumps(record.to_dict()))) == record

@@ -50,11 +50,27 @@ class TrainingInfo:
     metadata: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        # Checked on creation, so a record that exists is a usable one.
+        self._check()
+
+    def __setattr__(self, name, value):
+        # Checked on creation and on every change, so a record that exists is a usable one.
+        if "metadata" not in self.__dict__:  # __init__ is still setting the fields
+            object.__setattr__(self, name, value)
+            return
+        old = dict(self.__dict__)
+        object.__setattr__(self, name, value)
+        try:
+            self._check()
+        except ConfigError:
+            self.__dict__.update(old)  # a refused change leaves the record as it was
+            raise
+
+    def _check(self) -> None:
+        put = object.__setattr__  # normalized values, without coming back here
         if self.task is not None:
-            self.task = validation.choice(self.task, TASKS, "TrainingInfo task")
-        self.classes = _names(self.classes, "classes")
-        self.feature_names = _names(self.feature_names, "feature_names")
+            put(self, "task", validation.choice(self.task, TASKS, "TrainingInfo task"))
+        put(self, "classes", _names(self.classes, "classes"))
+        put(self, "feature_names", _names(self.feature_names, "feature_names"))
         if self.target_scaling is not None and not isinstance(self.target_scaling, dict):
             raise ConfigError(f"TrainingInfo target_scaling must be a dict or None, found "
                               f"{self.target_scaling!r}")
@@ -65,9 +81,9 @@ class TrainingInfo:
             if not isinstance(self.seed, numbers.Integral) or isinstance(self.seed, bool):
                 raise ConfigError(f"TrainingInfo seed must be a whole number or None, found "
                                   f"{self.seed!r}")
-            self.seed = int(self.seed)
+            put(self, "seed", int(self.seed))
         if self.metadata is None:
-            self.metadata = {}
+            put(self, "metadata", {})
         if not isinstance(self.metadata, dict):
             raise ConfigError(f"TrainingInfo metadata must be a dict, found "
                               f"{type(self.metadata).__name__}")
