@@ -649,6 +649,11 @@ def test_standardize_is_differentiable_in_its_input():
     cr.gradcheck(layer, np.random.default_rng(2).normal(size=(5, 3)))
     model = _standardized(nn.MLP([3, 4, 2], activation="tanh", seed=0, dtype=np.float64))
     cr.gradcheck(model, np.random.default_rng(3).normal(1000, 50, size=(5, 3)))
+    # explain shows the scaling as steps of the chain rule, named
+    x = cr.tensor(np.full((1, 3), 1000.0), requires_grad=True, name="x")
+    trace = cr.explain(cr.cross_entropy(_standardized(nn.MLP([3, 4, 2], seed=0))(x), [1]))
+    assert {"x", "mean", "scale", "x_std", "layers.0.weight"} <= set(trace.names.values())
+    assert "sub(x, mean)" in str(trace)
 
 
 def test_standardize_follows_the_model_dtype_and_keeps_float64_statistics():

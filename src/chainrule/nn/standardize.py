@@ -63,9 +63,13 @@ class Standardize(Module):
         if isinstance(x, Tensor) and x.requires_grad and is_grad_enabled():
             # Through the engine, so explain and gradcheck see d(output)/d(input) = 1 / scale.
             self._check(x.data)
-            z = (x if x.dtype == np.float64 else x.astype(np.float64)) - self.mean
-            z = z / self.scale
-            return z if self.out_dtype == np.float64 else z.astype(self.out_dtype)
+            mean, scale = Tensor._wrap(self.mean), Tensor._wrap(self.scale)
+            mean.name, scale.name = "mean", "scale"  # how the trace names them
+            z = (x if x.dtype == np.float64 else x.astype(np.float64)) - mean
+            z = z / scale
+            z = z if self.out_dtype == np.float64 else z.astype(self.out_dtype)
+            z.name = "x_std"
+            return z
         data = self._check(x.data if isinstance(x, Tensor) else np.asarray(x))
         z = (data.astype(np.float64, copy=False) - self.mean) / self.scale
         return Tensor._wrap(z.astype(self.out_dtype, copy=False))
