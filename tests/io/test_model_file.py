@@ -156,6 +156,15 @@ def test_the_standardize_statistics_are_tensors_of_the_file(tmp_path):
     np.testing.assert_array_equal(tensors["layers.standardize.scale"], model.layers[0].scale)
 
 
+def test_standardize_statistics_from_a_file_are_checked(tmp_path):
+    model = _standardize(_model(), np.random.default_rng(0).normal(3, 2, size=(30, 3)))
+    path = cr.save(model, tmp_path / "m.safetensors")
+    _rewrite(path, edit_tensors=lambda t: t.update({"layers.standardize.scale": np.zeros(3)}))
+    message = _err(path)
+    assert "corrupted statistics of the Standardize layer 'layers.standardize'" in message
+    assert "positive" in message
+
+
 def test_loaded_model_without_standardizer_has_none(tmp_path):
     from chainrule.nn.standardize import input_standardize
 

@@ -84,6 +84,13 @@ def build(tensors: dict, meta: dict, where: str):
         ) from exc
     check_state(model, tensors, where)
     model.load_state_dict(tensors)
+    for name, module in model.named_modules():
+        if isinstance(module, nn.Standardize):
+            try:  # a scale of 0 or NaN would turn every prediction into inf or NaN
+                module.check()
+            except ConfigError as exc:
+                raise ModelFileError(f"{where}: corrupted statistics of the Standardize layer "
+                                     f"'{name}': {exc}") from exc
     if str(meta.get("version")) == "1":
         model.info = _upgrade_v1(model, meta, where)
         return model

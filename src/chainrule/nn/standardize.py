@@ -84,6 +84,12 @@ class Standardize(Module):
             raise DTypeError(f"Standardize expects numbers, found dtype {data.dtype}")
         return data
 
+    def check(self) -> None:
+        """Raise ``ConfigError`` unless ``mean`` is finite and ``scale`` finite and positive
+        (``load_state_dict`` copies any numbers in; a model file is checked with this)."""
+        _stats(self.mean, 0.0, self.in_features, "mean")
+        _stats(self.scale, 1.0, self.in_features, "scale")
+
     def _to_dtype(self, dtype) -> None:
         self.out_dtype = np.dtype(dtype)  # the statistics stay float64
 
