@@ -4,10 +4,10 @@ Arrays (weights and the model's buffers, optimizer buffers, best weights kept by
 EarlyStopping, ...) are stored as safetensors tensors named by where they sit in the state;
 everything else (epoch, history, optimizer hyper-parameters, random-generator states,
 data-loader position, architecture, the model's training record) is one JSON text in the
-header. Version 1 checkpoints (the standardizer, task and classes as separate entries) are
-still read. Python types JSON cannot express (tuples, dicts with
-integer keys, NumPy scalars) are tagged so they come back exactly: a resumed run must
-compute with the very same values and types as an uninterrupted one.
+header. Python types JSON cannot express (tuples, dicts with integer keys, NumPy scalars)
+are tagged so they come back exactly: a resumed run must compute with the very same values
+and types as an uninterrupted one. Version 1 checkpoints (the standardizer, task and classes
+as separate entries) are still read.
 """
 
 from __future__ import annotations
