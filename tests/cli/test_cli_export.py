@@ -9,18 +9,17 @@ import pytest
 import chainrule as cr
 from chainrule import nn
 from chainrule.cli import main
-from chainrule.data import Standardizer
 
 pytest.importorskip("safetensors")
 
 
 @pytest.fixture
 def model_file(tmp_path):
-    model = nn.MLP([4, 8, 3], activation="tanh", seed=0)
     X = np.random.default_rng(0).standard_normal((40, 4)) * 5 + 10
-    model.standardizer = Standardizer().fit(X)
-    path = cr.save(model, tmp_path / "model.safetensors", classes=["a", "b", "c"],
-                   task="classification")
+    model = nn.MLP([4, 8, 3], activation="tanh", seed=0, standardize=True)
+    model.layers.standardize.load_state_dict(nn.Standardize.from_data(X).state_dict())
+    model.info = nn.TrainingInfo(task="classification", classes=["a", "b", "c"])
+    path = cr.save(model, tmp_path / "model.safetensors")
     return path, X
 
 

@@ -71,7 +71,11 @@ def test_train_digits_prints_the_summary_and_writes_the_outputs(tmp_path, capsys
     assert np.array(summary["confusion_matrix"]).sum() == 360
     assert len(summary["classification_report"]["classes"]) == 10
     model = cr.load(out / "model.safetensors")
-    assert model.get_config()["sizes"] == [64, 128, 10] and model.standardizer is not None
+    assert model.get_config()["sizes"] == [64, 128, 10]
+    assert isinstance(model.layers[0], cr.nn.Standardize)
+    assert model.info.classes == [str(d) for d in range(10)] and model.info.dataset == "digits"
+    assert model.info.seed == 0 and model.info.task == "classification"
+    assert len(model.info.feature_names) == 64
     # the numbers in metrics.json are those of the saved model
     X_test_acc = summary["final"]["test"]["accuracy"]
     assert X_test_acc == pytest.approx(
@@ -101,7 +105,9 @@ def test_options_shape_the_model(tmp_path):
     assert summary["model"]["activation"] == "tanh"
     assert summary["options"]["optimizer"] == "sgd" and summary["options"]["lr"] == 0.01
     assert summary["history"][0]["lr"] == 0.01
-    assert cr.load(out / "model.safetensors").standardizer is None
+    from chainrule.nn.standardize import input_standardize
+
+    assert input_standardize(cr.load(out / "model.safetensors")) is None
 
 
 def test_hidden_none_is_a_linear_model(tmp_path):
@@ -124,7 +130,7 @@ def test_csv_and_npz_files(tmp_path, moons_csv):
     code, out = _train(tmp_path, "--data", str(moons_csv), "--target", "label", "--epochs", "2",
                        "--quiet")
     assert code == 0
-    assert cr.load(out / "model.safetensors").classes == ["no", "yes"]
+    assert cr.load(out / "model.safetensors").info.classes == ["no", "yes"]
     d = moons(n=100, seed=1)
     np.savez(tmp_path / "m.npz", X=d.X, y=d.y)
     code, out = _train(tmp_path, "--data", str(tmp_path / "m.npz"), "--epochs", "1",
@@ -232,6 +238,61 @@ def test_evaluate_maps_class_names_of_another_file(tmp_path, moons_csv, capsys):
     message = _error(capsys, ["evaluate", str(tmp_path / "run" / "model.safetensors"),
                               str(other), "--target", "label"])
     assert "'maybe'" in message
+
+
+def _write_csv(path, header, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def test_a_model_without_a_record_from_torch_predicts_and_evaluates(tmp_path, capsys, torch):
+    from chainrule.interop import from_torch
+
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+    model = from_torch(module)
+    assert model.info == cr.nn.TrainingInfo()  # nothing known about its training
+    path = cr.save(model, tmp_path / "torch.safetensors")
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 2)), rng.integers(0, 3, 30)
+    data = _write_csv(tmp_path / "d.csv", ["x1", "x2", "label"],
+                      [[*x, label] for x, label in zip(X, y)])
+    features = _write_csv(tmp_path / "f.csv", ["x1", "x2"], X.tolist())
+    capsys.readouterr()
+    for argv in (["predict", str(path), str(features)],
+                 ["predict", str(path), str(data), "--target", "label"]):
+        assert main(argv) == 0
+        rows = list(csv.reader(capsys.readouterr().out.splitlines()))
+        assert rows[0] == ["prediction", "p_0", "p_1", "p_2"] and len(rows) == 31
+        with cr.no_grad():
+            best = model.eval()(X).data.argmax(1)
+        assert [r[0] for r in rows[1:]] == [str(i) for i in best]  # indices: no class names
+    assert main(["evaluate", str(path), str(data), "--target", "label"]) == 0
+    text = capsys.readouterr().out
+    assert "30 samples" in text and "accuracy" in text and "confusion matrix" in text
+
+
+def test_loaded_model_of_raw_features_equals_chainrule_predict(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    X = rng.normal(1000, 50, size=(120, 3))  # unscaled features
+    target = (X - 1000) @ np.array([0.02, -0.01, 0.03]) + rng.normal(scale=0.1, size=120)
+    train = _write_csv(tmp_path / "train.csv", ["a", "b", "c", "t"],
+                       [[*x, t] for x, t in zip(X, target)])
+    assert _train(tmp_path, "--data", str(train), "--target", "t", "--epochs", "3",
+                  "--quiet")[0] == 0
+    path = tmp_path / "run" / "model.safetensors"
+    features = _write_csv(tmp_path / "f.csv", ["a", "b", "c"], X[:20].tolist())
+    capsys.readouterr()
+    assert main(["predict", str(path), str(features)]) == 0
+    printed = [r[0] for r in csv.reader(capsys.readouterr().out.splitlines())][1:]
+    model = cr.load(path)
+    with cr.no_grad():
+        direct = model.eval()(np.loadtxt(features, delimiter=",", skiprows=1)).data
+    assert printed == [f"{v:.8g}" for v in direct[:, 0]]
+    assert direct.tobytes() == cr.predict(model, X[:20]).tobytes()
 
 
 # ------------------------------------------------------------------ errors: one line, exit 2

@@ -89,7 +89,7 @@ def test_opset_20_uses_the_gelu_node_and_still_matches():
 
 def test_metadata_rebuilds_the_architecture_and_names_the_classes():
     model = nn.MLP([5, 8, 3], activation="tanh", seed=0)
-    model.classes, model.task = ["cat", "dog", "eel"], "classification"
+    model.info = nn.TrainingInfo(task="classification", classes=["cat", "dog", "eel"])
     proto = to_onnx(model)
     props = {p.key: p.value for p in proto.metadata_props}
     assert proto.producer_name == "chainrule" and proto.producer_version == cr.__version__
@@ -100,13 +100,18 @@ def test_metadata_rebuilds_the_architecture_and_names_the_classes():
 
 
 def test_standardizer_is_folded_in_so_the_graph_takes_raw_inputs():
+    from chainrule.nn.standardize import attach
     from chainrule.training.predict import outputs
 
     model = nn.MLP([5, 8, 3], seed=0)
     X = _inputs(n=30) * 7 + 50
-    model.standardizer = Standardizer().fit(X)
-    np.testing.assert_allclose(_run(to_onnx(model), X), outputs(model, X), atol=1e-5)
-    bare = _run(to_onnx(model, standardize=False), model.standardizer.transform(X))
+    attach(model, nn.Standardize.from_data(X))
+    proto = to_onnx(model)
+    assert [n.op_type for n in proto.graph.node][0] == "Gemm"  # folded, not an op of its own
+    assert {p.key: p.value for p in proto.metadata_props}["inputs"].startswith("raw")
+    np.testing.assert_allclose(_run(proto, X), outputs(model, X), atol=1e-5)
+    np.testing.assert_allclose(_run(proto, X), _ours(model, X), atol=1e-5)
+    bare = _run(to_onnx(model, standardize=False), Standardizer().fit(X).transform(X))
     np.testing.assert_allclose(bare, outputs(model, X), atol=1e-5)
 
 

@@ -150,15 +150,31 @@ def test_training_continues_in_torch_with_the_same_step():
 
 
 def test_standardizer_is_folded_into_the_first_layer():
+    from chainrule.nn.standardize import attach
     from chainrule.training.predict import outputs
 
     model = nn.MLP([5, 8, 3], seed=0)
     X = _inputs(n=20) * 10 + 4
-    model.standardizer = Standardizer().fit(X)
+    attach(model, nn.Standardize.from_data(X))
     module = to_torch(model)  # takes raw inputs, like chainrule.predict
+    assert [type(m).__name__ for m in module] == ["Linear", "ReLU", "Linear"]
     np.testing.assert_allclose(_theirs(module, X), outputs(model, X), atol=2e-5)
+    np.testing.assert_allclose(_theirs(module, X), _ours(model, X), atol=2e-5)
     bare = to_torch(model, standardize=False)
+    assert len(bare) == 3
     np.testing.assert_array_equal(bare[0].weight.detach().numpy(), model.linears[0].weight.data)
+    np.testing.assert_allclose(_theirs(bare, Standardizer().fit(X).transform(X)),
+                               outputs(model, X), atol=2e-5)
+
+
+def test_a_standardize_that_is_not_the_first_layer_is_refused():
+    model = nn.Sequential(nn.Linear(5, 5, seed=0), nn.Standardize(5), nn.Linear(5, 2, seed=1))
+    with pytest.raises(ConfigError, match="only a Standardize applied first"):
+        to_torch(model)
+    model = nn.Sequential(nn.Standardize(5), nn.ReLU(), nn.Linear(5, 2, seed=1))
+    with pytest.raises(ConfigError, match="the layer after it must be a Linear"):
+        to_torch(model)
+    assert len(to_torch(model, standardize=False)) == 2
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -90,34 +90,47 @@ def test_atomic_write_into_missing_folder_raises_oserror(tmp_path):
 # ------------------------------------------------------------------ round trip
 
 
+def _standardize(model, X):
+    from chainrule.nn.standardize import attach
+
+    attach(model, nn.Standardize.from_data(X))
+    return model
+
+
 def test_save_load_round_trip_is_bit_exact(tmp_path):
     model = _model(seed=4, dropout=0.25)
-    std = Standardizer().fit(np.random.default_rng(0).normal(3, 2, size=(50, 3)))
+    X_fit = np.random.default_rng(0).normal(3, 2, size=(50, 3))
+    std = Standardizer().fit(X_fit)
+    _standardize(model, X_fit)
+    model.info = nn.TrainingInfo(task="classification", classes=["no", "yes"])
     path = tmp_path / "m.safetensors"
-    returned = cr.save(model, path, metadata={"note": "hi", "epochs": 3}, standardizer=std,
-                       classes=["no", "yes"], task="classification")
+    returned = cr.save(model, path, metadata={"note": "hi", "epochs": 3})
     assert Path(returned) == path
     loaded = cr.load(path)
     assert type(loaded) is nn.MLP
     assert loaded.get_config() == model.get_config()
     for (k, a), (k2, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
         assert k == k2 and a.dtype == b.dtype and np.array_equal(a, b)
-    assert loaded.classes == ["no", "yes"] and loaded.task == "classification"
-    assert loaded.metadata == {"note": "hi", "epochs": 3}
-    np.testing.assert_array_equal(loaded.standardizer.mean_, std.mean_)
-    np.testing.assert_array_equal(loaded.standardizer.scale_, std.scale_)
+    assert loaded.info.classes == ["no", "yes"] and loaded.info.task == "classification"
+    assert loaded.info.metadata == {"note": "hi", "epochs": 3}
+    assert model.info.metadata == {}  # save's metadata= goes to the file, not the model
+    np.testing.assert_array_equal(loaded.layers.standardize.mean, std.mean_)
+    np.testing.assert_array_equal(loaded.layers.standardize.scale, std.scale_)
     X = np.random.default_rng(1).normal(3, 2, size=(20, 3))
-    model.standardizer, model.task = std, "classification"
     np.testing.assert_array_equal(predict(loaded, X), predict(model, X))
+    assert set(predict(loaded, X)) <= {"no", "yes"}
 
 
-def test_save_takes_task_classes_and_standardizer_from_the_model(tmp_path):
+def test_save_takes_the_record_and_the_standardize_layer_from_the_model(tmp_path):
     model = _model()
-    model.task, model.classes = "classification", ["a", "b"]
-    model.standardizer = Standardizer().fit(np.arange(12.0).reshape(4, 3))
+    model.info = nn.TrainingInfo(task="classification", classes=["a", "b"], dataset="toy",
+                                 seed=7, feature_names=["u", "v", "w"],
+                                 metadata={"epochs": 2})
+    _standardize(model, np.arange(12.0).reshape(4, 3))
     cr.save(model, tmp_path / "m.safetensors")
     loaded = cr.load(tmp_path / "m.safetensors")
-    assert loaded.classes == ["a", "b"] and loaded.standardizer is not None
+    assert loaded.info == model.info
+    assert isinstance(loaded.layers[0], nn.Standardize)
 
 
 def test_file_is_plain_safetensors_named_by_state_dict_with_json_header(tmp_path):
@@ -128,15 +141,48 @@ def test_file_is_plain_safetensors_named_by_state_dict_with_json_header(tmp_path
 
     with safe_open(str(path), "np") as f:
         meta = f.metadata()
-    assert meta["format"] == "chainrule-model" and meta["version"] == "1"
+    assert meta["format"] == "chainrule-model" and meta["version"] == "2"
     assert json.loads(meta["config"]) == model.get_config()
-    assert "standardizer" not in meta  # absent when the model has none
-    assert set(meta) >= {"classes", "task", "metadata", "sha256"}
+    # version 2: the architecture and one training record, nothing else beside the checksum
+    assert set(meta) == {"format", "version", "sha256", "config", "info"}
+    assert json.loads(meta["info"]) == nn.TrainingInfo().to_dict()
+
+
+def test_the_standardize_statistics_are_tensors_of_the_file(tmp_path):
+    model = _standardize(_model(), np.random.default_rng(0).normal(1000, 50, size=(30, 3)))
+    cr.save(model, tmp_path / "m.safetensors")
+    tensors = st.load_file(str(tmp_path / "m.safetensors"))
+    assert tensors["layers.standardize.mean"].dtype == np.float64
+    np.testing.assert_array_equal(tensors["layers.standardize.scale"], model.layers[0].scale)
+
+
+def test_standardize_statistics_from_a_file_are_checked(tmp_path):
+    model = _standardize(_model(), np.random.default_rng(0).normal(3, 2, size=(30, 3)))
+    path = cr.save(model, tmp_path / "m.safetensors")
+    _rewrite(path, edit_tensors=lambda t: t.update({"layers.standardize.scale": np.zeros(3)}))
+    message = _err(path)
+    assert "corrupted statistics of the Standardize layer 'layers.standardize'" in message
+    assert "positive" in message
 
 
 def test_loaded_model_without_standardizer_has_none(tmp_path):
+    from chainrule.nn.standardize import input_standardize
+
     _, path = _saved(tmp_path)
-    assert cr.load(path).standardizer is None
+    assert input_standardize(cr.load(path)) is None
+
+
+def test_a_bad_training_record_says_corrupted(tmp_path):
+    _, path = _saved(tmp_path)
+    _rewrite(path, edit_meta=lambda m: m.update(info=json.dumps({"task": "colour"})))
+    message = _err(path)
+    assert "corrupted training record" in message and "'colour'" in message
+    _, path = _saved(tmp_path)
+    _rewrite(path, edit_meta=lambda m: m.update(info=json.dumps({"owner": "me"})))
+    assert "unknown training-record field 'owner'" in _err(path)
+    _, path = _saved(tmp_path)
+    _rewrite(path, edit_meta=lambda m: m.pop("info"))
+    assert "no 'info'" in _err(path)
 
 
 def test_save_without_get_config_is_a_config_error(tmp_path):

@@ -2,6 +2,7 @@
 
 import json
 import math
+from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -184,6 +185,97 @@ def test_load_state_dict_missing_unexpected_and_shape_errors():
     with pytest.raises(ShapeError, match=r"'bias' expects shape \(3,\), found \(4,\)"):
         lin.load_state_dict({"weight": np.zeros((3, 2)), "bias": np.zeros(4)})
     np.testing.assert_array_equal(lin.weight.data, old)  # nothing copied on error
+
+
+class WithBuffer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2, seed=0)
+        self.register_buffer("stats", np.array([1.0, 2.0]))
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def test_buffers_are_saved_and_loaded_but_not_parameters():
+    outer = nn.Module()
+    outer.block = WithBuffer()
+    assert [n for n, _ in outer.named_buffers()] == ["block.stats"]
+    assert [n for n, _ in outer.named_parameters()] == ["block.fc.weight", "block.fc.bias"]
+    assert all(p is not outer.block.stats for p in outer.parameters())
+    sd = outer.state_dict()
+    assert list(sd) == ["block.stats", "block.fc.weight", "block.fc.bias"]  # PyTorch order
+    outer.block.stats[0] = 9.0  # the state dict holds a copy
+    assert sd["block.stats"][0] == 1.0
+    before = outer.block.stats
+    outer.load_state_dict(sd)
+    assert outer.block.stats is before and outer.block.stats.tolist() == [1.0, 2.0]
+    with pytest.raises(ShapeError, match=r"'block.stats' expects shape \(2,\), found \(3,\)"):
+        outer.load_state_dict({**sd, "block.stats": np.zeros(3)})
+    with pytest.raises(ConfigError, match=r"missing keys \['block.stats'\]"):
+        outer.load_state_dict({k: v for k, v in sd.items() if k != "block.stats"})
+
+
+def test_buffer_assignment_dtype_and_errors():
+    m = WithBuffer()
+    m.stats = np.array([3.0, 4.0])
+    assert m.state_dict()["stats"].tolist() == [3.0, 4.0]
+    m.double()
+    assert m.stats.dtype == np.float64 and m.fc.weight.dtype == np.float64
+    m.float()
+    assert m.stats.dtype == np.float32  # floating buffers follow to(dtype), as in PyTorch
+    with pytest.raises(ConfigError, match="is a buffer"):
+        m.stats = "text"
+    with pytest.raises(ConfigError, match="already has an attribute 'fc'"):
+        m.register_buffer("fc", np.zeros(1))
+    with pytest.raises(ConfigError, match="identifier"):
+        m.register_buffer("a.b", np.zeros(1))
+    m.register_buffer("absent", None)
+    assert "absent" not in m.state_dict()
+    del m.stats
+    assert list(m.named_buffers()) == []
+
+
+def test_listing_parameters_never_renames_them():
+    outer = nn.Module()
+    outer.block = TwoLayer()
+    list(outer.block.named_parameters())  # a submodule lists its own, shorter, names
+    list(outer.named_parameters(prefix="root"))
+    assert outer.block.fc1.weight.name == "block.fc1.weight"
+    # a parameter assigned to an attached submodule gets its full path at once
+    outer.block.fc2.weight = nn.Parameter(np.zeros((2, 4), np.float32))
+    assert outer.block.fc2.weight.name == "block.fc2.weight"
+    m = nn.MLP([2, 3, 1], seed=0)
+    list(m.layers.named_parameters())
+    assert [p.name for p in m.parameters()] == ["layers.0.weight", "layers.0.bias",
+                                                "layers.2.weight", "layers.2.bias"]
+
+
+def test_every_module_has_a_training_record_with_defaults():
+    m = nn.MLP([2, 3, 1], seed=0)
+    assert m.info == nn.TrainingInfo() and m.info.task is None and m.info.metadata == {}
+    m.info = nn.TrainingInfo(task="Binary", classes=[0, 1], seed=3)
+    assert m.info.task == "binary" and m.info.classes == ["0", "1"]
+    with pytest.raises(ConfigError, match="TrainingInfo"):
+        m.info = {"task": "binary"}
+    with pytest.raises(ConfigError, match="unknown TrainingInfo task 'clasification'.*did you"):
+        nn.TrainingInfo(task="clasification")
+    with pytest.raises(ConfigError, match="distinct"):
+        nn.TrainingInfo(classes=["a", "a"])
+    with pytest.raises(ConfigError, match="seed"):
+        nn.TrainingInfo(seed=1.5)
+    m.info.classes = (1, 2)  # a change is checked and normalized like a new record
+    assert m.info.classes == ["1", "2"]
+    with pytest.raises(ConfigError, match="list of names"):
+        m.info.classes = "ab"
+    assert m.info.classes == ["1", "2"]  # a refused change leaves the record as it was
+    record = nn.TrainingInfo(task="regression", feature_names=["u"], dataset="sine",
+                             metadata={"epochs": 3})
+    assert nn.TrainingInfo.from_dict(json.loads(json.dumps(record.to_dict()))) == record
+    with pytest.raises(ConfigError, match="unknown training-record field 'colour'"):
+        nn.TrainingInfo.from_dict({"colour": "red"})
+    with pytest.raises(ConfigError, match="JSON-able"):
+        nn.TrainingInfo(metadata={"f": object()}).to_dict()
 
 
 # ---------------------------------------------------------------- init
@@ -518,6 +610,109 @@ def test_loss_modules_match_functional_and_torch(torch):
         assert ours[k] == pytest.approx(ref[k], rel=1e-6), k
 
 
+# ---------------------------------------------------------------- Standardize
+
+
+def _standardized(model, X=None):
+    """``model`` with a Standardize fitted on X (default: columns around 1000, std 50)."""
+    from chainrule.nn.standardize import attach
+
+    if X is None:
+        X = np.random.default_rng(5).normal(1000, 50, size=(40, 3))
+    attach(model, nn.Standardize.from_data(X, dtype=model.dtype))
+    return model
+
+
+def test_standardize_is_the_float64_arithmetic_of_predict_bit_for_bit():
+    from chainrule.data import Standardizer
+
+    X = np.random.default_rng(0).normal(1000, 50, size=(30, 3))
+    std = Standardizer().fit(X)
+    layer = nn.Standardize.from_data(X)
+    # predict's arithmetic: standardize in float64, then cast to the network's dtype once
+    want = np.ascontiguousarray(std.transform(X.astype(np.float64)), dtype=np.float32)
+    for given in (X, cr.tensor(X, dtype=np.float64), X.tolist()):
+        got = layer(given)
+        assert got.dtype == np.float32 and got.data.tobytes() == want.tobytes()
+    assert layer.mean.dtype == layer.scale.dtype == np.float64
+    np.testing.assert_array_equal(layer.mean, std.mean_)
+    # through the engine (an input that requires grad) the numbers are the same
+    x = cr.tensor(X, dtype=np.float64, requires_grad=True)
+    assert layer(x).data.tobytes() == want.tobytes()
+
+
+def test_standardize_is_differentiable_in_its_input():
+    layer = nn.Standardize(3, mean=[1.0, -2.0, 0.5], scale=[2.0, 0.25, 4.0], dtype=np.float64)
+    x = cr.tensor(np.random.default_rng(1).normal(size=(4, 3)), requires_grad=True)
+    layer(x).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.broadcast_to(1 / layer.scale, (4, 3)))
+    cr.gradcheck(layer, np.random.default_rng(2).normal(size=(5, 3)))
+    model = _standardized(nn.MLP([3, 4, 2], activation="tanh", seed=0, dtype=np.float64))
+    cr.gradcheck(model, np.random.default_rng(3).normal(1000, 50, size=(5, 3)))
+    # explain shows the scaling as steps of the chain rule, named
+    x = cr.tensor(np.full((1, 3), 1000.0), requires_grad=True, name="x")
+    trace = cr.explain(cr.cross_entropy(_standardized(nn.MLP([3, 4, 2], seed=0))(x), [1]))
+    assert {"x", "mean", "scale", "x_std", "layers.0.weight"} <= set(trace.names.values())
+    assert "sub(x, mean)" in str(trace)
+
+
+def test_standardize_follows_the_model_dtype_and_keeps_float64_statistics():
+    model = _standardized(nn.MLP([3, 4, 2], seed=0))
+    X = np.random.default_rng(1).normal(1000, 50, size=(6, 3))
+    assert model(X).dtype == np.float32
+    model.double()
+    first = model.layers[0]
+    assert isinstance(first, nn.Standardize) and first.mean.dtype == np.float64
+    assert first(X).dtype == np.float64 and model(X).dtype == np.float64
+    assert model.get_config()["dtype"] == "float64" and model.dtype == np.float64
+
+
+def test_standardize_refuses_inputs_that_would_broadcast():
+    layer = nn.Standardize(3)
+    with pytest.raises(ShapeError, match="expects 3 input features, found shape \\(5, 1\\)"):
+        layer(np.ones((5, 1)))
+    with pytest.raises(ShapeError, match="scale must hold 3 numbers"):
+        nn.Standardize(3, scale=[1.0, 2.0])
+    with pytest.raises(ConfigError, match="positive"):
+        nn.Standardize(2, scale=[1.0, 0.0])
+    with pytest.raises(ConfigError, match="features"):
+        nn.Standardize(0)
+
+
+def test_standardize_goes_first_and_the_other_layers_keep_their_names():
+    mlp = _standardized(nn.MLP([3, 4, 2], seed=0))
+    assert [n for n, _ in mlp.layers.named_children()] == ["standardize", "0", "1", "2"]
+    assert list(mlp.state_dict()) == ["layers.standardize.mean", "layers.standardize.scale",
+                                      "layers.0.weight", "layers.0.bias", "layers.2.weight",
+                                      "layers.2.bias"]
+    assert [n for n, _ in mlp.named_parameters()] == ["layers.0.weight", "layers.0.bias",
+                                                      "layers.2.weight", "layers.2.bias"]
+    assert mlp.get_config()["standardize"] is True
+    assert "standardize" not in nn.MLP([3, 4, 2]).get_config()
+    assert nn.MLP([3, 4, 2], standardize=True).get_config() == mlp.get_config()
+    seq = _standardized(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)))
+    assert list(seq.state_dict())[:3] == ["standardize.mean", "standardize.scale", "0.weight"]
+    assert seq.get_config()["names"] == ["standardize", "0", "1", "2"]
+    assert seq(np.ones((2, 3))).name == "z2"  # the trace names still count the Linear layers
+    # attaching again replaces the statistics, it does not stack a second layer
+    again = _standardized(seq, np.random.default_rng(9).normal(size=(10, 3)))
+    assert len(again) == 4 and abs(float(again[0].mean[0])) < 5
+    from chainrule.nn.standardize import input_standardize
+
+    assert input_standardize(nn.Sequential(mlp, nn.ReLU())) is mlp.layers[0]
+    assert input_standardize(nn.MLP([3, 2])) is None
+
+
+def test_attach_to_another_module_says_how_to_add_it_yourself():
+    from chainrule.nn.standardize import attach
+
+    with pytest.raises(ConfigError, match="add it yourself.*Standardize.from_data"):
+        attach(TwoLayer(), nn.Standardize(3))
+    taken = nn.Sequential(OrderedDict(standardize=nn.ReLU(), out=nn.Linear(3, 1)))
+    with pytest.raises(ConfigError, match="already has a layer named 'standardize'"):
+        attach(taken, nn.Standardize(3))
+
+
 # ---------------------------------------------------------------- configs
 
 
@@ -535,6 +730,10 @@ CONFIG_MODULES = [
                    output_activation=nn.Softmax(), dropout=0.1, bias=False),
     lambda: nn.MLP([3, 2], activation=nn.LeakyReLU(0.2), output_activation="sigmoid"),
     lambda: nn.CrossEntropyLoss(reduction="sum"), nn.MSELoss, nn.BCEWithLogitsLoss,
+    lambda: nn.Standardize(3, mean=[1, 2, 3], scale=[0.5, 2, 4]),
+    lambda: _standardized(nn.MLP([3, 4, 2], seed=0)),
+    lambda: _standardized(nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))),
+    lambda: nn.Sequential(OrderedDict(first=nn.Linear(3, 4), act=nn.ReLU(), out=nn.Linear(4, 1))),
 ]
 
 
@@ -565,6 +764,9 @@ def test_from_config_errors_and_custom_registration():
         nn.from_config({"type": "Linear", "in_features": 2})
     with pytest.raises(ConfigError, match="cannot describe its architecture"):
         TwoLayer().get_config()
+    with pytest.raises(ConfigError, match="'names' must be 2 distinct layer names"):
+        nn.from_config({"type": "Sequential", "layers": [{"type": "ReLU"}, {"type": "Tanh"}],
+                        "names": ["a", "a"]})
 
     @nn.register
     class Scaled(nn.Module):

@@ -40,6 +40,7 @@ from chainrule.training import (
     predict,
     predict_proba,
 )
+from chainrule.training.predict import outputs
 
 MOONS = moons(n=200, noise=0.2, seed=0)
 
@@ -177,7 +178,28 @@ def test_tuple_dataset_record_arraydataset_and_dataloader_train_identically():
 def test_dataset_record_gives_the_model_its_classes():
     model = _mlp()
     fit(model, MOONS, epochs=1, quiet=True)
-    assert model.classes == ["0", "1"] and model.task == "classification"
+    assert model.info.classes == ["0", "1"] and model.info.task == "classification"
+    assert model.info.feature_names == ["x1", "x2"] and model.info.dataset == "moons"
+    assert set(predict(model, MOONS.X)) <= {"0", "1"}  # predict answers with class names
+    plain = _mlp()
+    fit(plain, (MOONS.X, MOONS.y), epochs=1, quiet=True)  # arrays: no names to learn
+    assert plain.info.classes is None and plain.info.task == "classification"
+    assert predict(plain, MOONS.X).dtype == np.int64
+
+
+def test_evaluate_takes_labels_as_indices_or_class_names():
+    model = _mlp()
+    fit(model, MOONS, epochs=2, quiet=True)
+    names = np.asarray(MOONS.classes)[MOONS.y]
+    assert evaluate(model, MOONS.X, names) == evaluate(model, MOONS.X, MOONS.y)
+    assert evaluate(model, MOONS.X, predict(model, MOONS.X))["accuracy"] == 1.0
+    with pytest.raises(DataError, match="label 'dog' is not one of the model's classes"):
+        evaluate(model, MOONS.X[:2], ["0", "dog"])
+    with pytest.raises(DataError, match="scores 2 classes but the targets hold label 5"):
+        evaluate(model, MOONS.X[:2], [0, 5])
+    model.info.classes = ["a", "b", "c"]
+    with pytest.raises(ConfigError, match="names 3 classes .* but the model scores 2"):
+        predict(model, MOONS.X)
 
 
 def test_regression_with_mse_and_r2():
@@ -185,7 +207,7 @@ def test_regression_with_mse_and_r2():
     model = nn.MLP([1, 32, 32, 1], activation="tanh", seed=0)
     h = fit(model, data, loss="mse", epochs=150, batch_size=32, lr=0.01,
             metrics=("mse", "r2", "mae"), quiet=True, validation=(data.X, data.y))
-    assert model.task == "regression"
+    assert model.info.task == "regression"
     assert h["val_r2"][-1] > 0.98
     pred = predict(model, data.X)
     assert pred.shape == (200, 1)
@@ -205,14 +227,16 @@ def test_regression_default_metric_is_r2_and_1d_targets_are_accepted():
 def test_binary_cross_entropy_with_one_logit():
     model = nn.MLP([2, 16, 1], seed=0)
     h = fit(model, MOONS, loss="bce", epochs=60, batch_size=32, lr=0.01, quiet=True)
-    assert model.task == "binary"
+    assert model.info.task == "binary"
     assert h["accuracy"][-1] > 0.85
-    labels = predict(model, MOONS.X)
-    assert set(np.unique(labels)) <= {0, 1}
+    labels = predict(model, MOONS.X)  # the class names of MOONS, "0" and "1"
+    assert set(np.unique(labels)) <= {"0", "1"}
+    names = np.asarray(MOONS.classes)
     proba = predict_proba(model, MOONS.X)
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
-    np.testing.assert_array_equal(proba.argmax(axis=1), labels)
-    assert evaluate(model, MOONS.X, MOONS.y)["accuracy"] == metrics.accuracy(MOONS.y, labels)
+    np.testing.assert_array_equal(names[proba.argmax(axis=1)], labels)
+    indices = (labels == "1").astype(np.int64)
+    assert evaluate(model, MOONS.X, MOONS.y)["accuracy"] == metrics.accuracy(MOONS.y, indices)
 
 
 def test_loss_module_and_custom_function_are_accepted():
@@ -299,17 +323,73 @@ def test_data_errors_are_clear():
 
 
 def test_standardize_keeps_the_scaling_on_the_model_and_predict_takes_raw_data(tmp_path):
+    from chainrule.data import Standardizer
+
     X = MOONS.X * 100 + 5000  # badly scaled inputs
     model = _mlp(seed=0)
     fit(model, (X, MOONS.y), epochs=20, lr=0.01, standardize=True, quiet=True)
-    std = model.standardizer
-    np.testing.assert_allclose(std.mean_, X.mean(axis=0))
+    std = model.layers[0]  # the scaling is the model's first layer
+    assert isinstance(std, nn.Standardize)
+    np.testing.assert_allclose(std.mean, X.mean(axis=0))
     assert evaluate(model, X, MOONS.y)["accuracy"] > 0.8
     # predict standardizes the raw data itself: same as applying the scaling by hand
-    manual = model(cr.tensor(std.transform(X).astype(np.float32))).data.argmax(1)
+    bare = model.layers[1:]  # the network without its Standardize
+    scaled = Standardizer().fit(X).transform(X).astype(np.float32)
+    manual = bare(cr.tensor(scaled)).data.argmax(1)
     np.testing.assert_array_equal(predict(model, X), manual)
     cr.save(model, tmp_path / "m.safetensors")
     np.testing.assert_array_equal(predict(cr.load(tmp_path / "m.safetensors"), X), manual)
+
+
+def test_model_of_raw_inputs_is_predict_bit_for_bit():
+    X = np.random.default_rng(0).normal(1000, 50, size=(80, 2))
+    y = (X[:, 0] > 1000).astype(np.int64)
+    for dtype in ("float32", "float64"):
+        model = nn.MLP([2, 8, 2], seed=0, dtype=dtype)
+        fit(model, (X, y), epochs=3, lr=0.01, standardize=True, quiet=True)
+        with cr.no_grad():
+            raw = model.eval()(X).data
+        assert raw.dtype == np.dtype(dtype)
+        assert raw.tobytes() == outputs(model, X).tobytes()
+        np.testing.assert_array_equal(predict(model, X), raw.argmax(1))
+
+
+def test_standardize_trains_exactly_as_scaling_the_data_first():
+    """The Standardize layer computes what fit did before it existed: scale the training data
+    in float64 once, cast it to float32, train the network on it. The weights are the same."""
+    from chainrule.data import Standardizer
+
+    X, y = MOONS.X * 100 + 5000, MOONS.y
+    model = _mlp(seed=3)
+    fit(model, (X, y), epochs=3, batch_size=16, lr=0.01, seed=5, standardize=True, quiet=True)
+    ref = _mlp(seed=3)
+    Xs = np.ascontiguousarray(Standardizer().fit(X).transform(X), dtype=np.float32)
+    fit(ref, (Xs, y), epochs=3, batch_size=16, lr=0.01, seed=5, quiet=True)
+    assert _same({k: v for k, v in _weights(model).items() if "standardize" not in k},
+                 _weights(ref))
+
+
+def test_standardize_is_fitted_on_the_training_data_only_and_goes_first_in_a_sequential():
+    X, y = MOONS.X * 10 + 3, MOONS.y
+    model = nn.Sequential(nn.Linear(2, 8, seed=0), nn.ReLU(), nn.Linear(8, 2, seed=1))
+    fit(model, (X[:100], y[:100]), validation=(X[100:] * 7, y[100:]), epochs=1,
+        standardize=True, quiet=True)
+    assert [n for n, _ in model.named_children()] == ["standardize", "0", "1", "2"]
+    np.testing.assert_array_equal(model[0].mean, X[:100].mean(axis=0))
+    assert list(model.state_dict())[2:] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+
+
+def test_standardize_on_another_module_says_how_to_add_it():
+    class Custom(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2, seed=0)
+
+        def forward(self, x):
+            return self.lin(x)
+
+    with pytest.raises(ConfigError, match="Standardize.from_data"):
+        fit(Custom(), MOONS, standardize=True, quiet=True)
 
 
 def test_predict_checks_the_number_of_features():
@@ -461,8 +541,53 @@ def test_model_from_checkpoint_rebuilds_the_model(tmp_path):
     model, _, _ = _resumable_run(2, tmp_path / "ck.safetensors")
     rebuilt = model_from_checkpoint(tmp_path / "ck.safetensors")
     assert _same(_weights(rebuilt), _weights(model))
-    np.testing.assert_array_equal(rebuilt.standardizer.mean_, model.standardizer.mean_)
+    np.testing.assert_array_equal(rebuilt.layers.standardize.mean, model.layers.standardize.mean)
     np.testing.assert_array_equal(predict(rebuilt, MOONS.X), predict(model, MOONS.X))
+    assert rebuilt.info == model.info and rebuilt.info.classes == ["0", "1"]
+
+
+def _as_version_1_checkpoint(src, dst):
+    """Rewrite a checkpoint the way chainrule wrote them before the training record: the
+    standardizer, task and classes beside the weights, not inside the model."""
+    import json
+
+    from chainrule.io import container
+    from chainrule.training import checkpoint
+
+    state = load_checkpoint(src)
+    model = state["model"]
+    state["standardizer"] = {"mean": model.pop("layers.standardize.mean").tolist(),
+                             "scale": model.pop("layers.standardize.scale").tolist()}
+    info = state.pop("info")
+    state["task"], state["classes"] = info["task"], info["classes"]
+    del state["config"]["standardize"]
+    tensors = {}
+    tree = checkpoint._encode(state, "", tensors)
+    container.write(dst, tensors, {"state": json.dumps(tree)}, checkpoint.FORMAT, 1)
+
+
+def test_version_1_checkpoints_still_rebuild_and_resume(tmp_path):
+    full, h_full, _ = _resumable_run(6, tmp_path / "a.safetensors")
+    _resumable_run(3, tmp_path / "b.safetensors")
+    _as_version_1_checkpoint(tmp_path / "b.safetensors", tmp_path / "v1.safetensors")
+    rebuilt = model_from_checkpoint(tmp_path / "v1.safetensors")
+    assert isinstance(rebuilt.layers[0], nn.Standardize) and rebuilt.info.classes == ["0", "1"]
+    resumed, h_res, _ = _resumable_run(6, tmp_path / "c.safetensors",
+                                       resume=tmp_path / "v1.safetensors")
+    assert _same(_weights(full), _weights(resumed)) and h_res["loss"] == h_full["loss"]
+    with pytest.raises(ModelFileError, match="resume it with fit\\(..., standardize=True\\)"):
+        fit(nn.MLP([2, 16, 16, 2], dropout=0.2, seed=3), MOONS, epochs=6, quiet=True,
+            resume=tmp_path / "v1.safetensors")  # without standardize=True
+
+
+def test_checkpoints_carry_the_buffers_and_the_record(tmp_path):
+    ck = tmp_path / "ck.safetensors"
+    model = _mlp()
+    fit(model, MOONS, epochs=1, standardize=True, callbacks=[ModelCheckpoint(ck)], quiet=True)
+    state = load_checkpoint(ck)
+    assert state["model"]["layers.standardize.mean"].dtype == np.float64
+    assert state["info"] == model.info.to_dict() and state["info"]["dataset"] == "moons"
+    assert "standardizer" not in state and "classes" not in state
 
 
 def test_resume_with_another_optimizer_or_architecture_is_refused(tmp_path):

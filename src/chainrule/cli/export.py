@@ -22,8 +22,9 @@ def register(subparsers) -> None:
         "export", help="export a model file to ONNX or PyTorch",
         description="Export a chainrule model file (from chainrule train or chainrule.save) to "
                     "ONNX or to a PyTorch nn.Sequential (safetensors weights + JSON layer list). "
-                    "The input standardizer stored with the model is folded into the first "
-                    "layer, so the exported model takes raw inputs like chainrule predict.")
+                    "The model's input Standardize layer (from training with standardization) "
+                    "is folded into the first Linear, so the exported model takes raw inputs "
+                    "like chainrule predict.")
     p.add_argument("model", metavar="MODEL", help="a chainrule model file (.safetensors)")
     p.add_argument("--format", choices=sorted(FORMATS), help="onnx or torch (default: from "
                    "the --out suffix, .onnx or .safetensors)")

@@ -121,6 +121,9 @@ def cmd_train(args) -> int:
     out_features = data.n_classes if data.task == "classification" else data.y.shape[1]
     sizes = [data.n_features, *run["hidden"], out_features]
     model = nn.MLP(sizes, activation=run["activation"], seed=run["seed"])
+    # What the model learns from, so checkpoints and the model file carry it (fit adds the task).
+    model.info = nn.TrainingInfo(classes=data.classes, feature_names=data.feature_names,
+                                 dataset=run["data"], seed=run["seed"])
     _make_dir(out)
     trainer = Trainer(
         model, loss="cross_entropy" if data.task == "classification" else "mse",
@@ -130,7 +133,6 @@ def cmd_train(args) -> int:
                           batch_size=run["batch_size"], validation=(X_test, y_test),
                           seed=run["seed"], standardize=run["standardize"],
                           resume=str(checkpoint) if checkpoint else None)
-    model.classes = data.classes
     results = _results(model, data, X_train, y_train, X_test, y_test)
     seconds = time.perf_counter() - started
     summary = {
@@ -246,12 +248,14 @@ def _split_name(data) -> str:
 
 
 def _results(model, data, X_train, y_train, X_test, y_test) -> dict:
-    from chainrule.training import classification_report, confusion_matrix, evaluate, predict
+    from chainrule.training import classification_report, confusion_matrix, evaluate
+    from chainrule.training.predict import class_indices, model_task, outputs
 
     scores = {"train": evaluate(model, X_train, y_train), "test": evaluate(model, X_test, y_test)}
     results = {"scores": scores}
     if data.task == "classification":
-        pred = predict(model, X_test)
+        out = outputs(model, X_test)
+        pred = class_indices(out, model_task(model, out))  # indices, like y_test
         results["report"] = classification_report(y_test, pred, data.classes)
         results["confusion"] = confusion_matrix(y_test, pred, len(data.classes))
     return results
@@ -261,10 +265,10 @@ def _write_outputs(out: Path, model, history, summary: dict, printer) -> list:
     import chainrule as cr
     from chainrule.io import atomic_write
 
-    cr.save(model, out / MODEL, metadata={
-        "data": summary["data"], "seed": summary["options"]["seed"],
-        "test_split": summary["test_split"], "test_size": TEST_SIZE,
-        "final": summary["final"], "epochs": len(history)})
+    # The record's dataset and seed name the data; test_size says how it was split.
+    model.info.metadata = {"test_split": summary["test_split"], "test_size": TEST_SIZE,
+                           "final": summary["final"], "epochs": len(history)}
+    cr.save(model, out / MODEL)
     written = [MODEL, CHECKPOINT]
     try:
         atomic_write(out / "metrics.json", json.dumps(_json_safe(summary), indent=2) + "\n")
@@ -296,22 +300,27 @@ def _json_safe(value):
 
 def cmd_predict(args) -> int:
     import chainrule as cr
-    from chainrule.training import predict, predict_proba
-    from chainrule.training.predict import model_task
+    from chainrule.training.predict import (
+        class_indices,
+        class_names,
+        model_task,
+        n_classes,
+        outputs,
+        probabilities,
+    )
 
     model = cr.load(args.model)
     X = _features(model, args.data, args.target)
-    task = model_task(model)
+    out = outputs(model, X)
+    task = model_task(model, out)  # the record's, or read off the outputs
     header, columns = ["prediction"], []
     if task in ("classification", "binary"):
-        labels = predict(model, X)
-        classes = model.classes or [str(i) for i in range(int(labels.max(initial=0)) + 1)]
-        columns.append(np.asarray(classes, dtype=object)[labels])
-        proba = predict_proba(model, X)
-        header += [f"p_{c}" for c in classes[:proba.shape[1]]]
-        columns += [[f"{v:.6g}" for v in col] for col in proba.T]
+        classes = class_names(model, n_classes(out, task))
+        columns.append(np.asarray(classes, dtype=object)[class_indices(out, task)])
+        header += [f"p_{c}" for c in classes]
+        columns += [[f"{v:.6g}" for v in col] for col in probabilities(out, task).T]
     else:
-        values = predict(model, X)
+        values = out.reshape(len(out), -1)
         header = (["prediction"] if values.shape[1] == 1
                   else [f"prediction_{i + 1}" for i in range(values.shape[1])])
         columns += [[f"{v:.8g}" for v in col] for col in values.T]
@@ -407,37 +416,47 @@ def _is_number(text) -> bool:
 def cmd_evaluate(args) -> int:
     import chainrule as cr
     from chainrule.data import load_data, train_test_split
-    from chainrule.training import classification_report, confusion_matrix, evaluate, predict
-    from chainrule.training.predict import model_task
+    from chainrule.training import classification_report, confusion_matrix
+    from chainrule.training.predict import class_indices, model_task, n_classes, outputs, score
 
     model = cr.load(args.model)
+    info = model.info
     data = load_data(args.data, target=args.target)
-    meta = model.metadata or {}
     X, y, where = data.X, data.y, "all samples"
     if data.X_test is not None:
         X, y, where = data.X_test, data.y_test, "the published test split"
-    elif meta.get("data") == _data_spec(args.data) and isinstance(meta.get("seed"), int):
-        # The data set the model was trained on: evaluate on the same held-out part.
+    elif (info.dataset == _data_spec(args.data) and info.seed is not None
+          and "test_size" in info.metadata):
+        # The data set chainrule train trained it on: evaluate on the same held-out part.
         stratify = data.task == "classification" and np.bincount(data.y).min() >= 2
-        _, X, _, y = train_test_split(data.X, data.y, test_size=meta.get("test_size", TEST_SIZE),
-                                      seed=meta["seed"], stratify=True if stratify else None)
+        _, X, _, y = train_test_split(data.X, data.y, test_size=info.metadata["test_size"],
+                                      seed=info.seed, stratify=True if stratify else None)
         where = "the test split it was trained with"
-    task = model_task(model)
-    if (task == "regression") != (data.task == "regression"):
-        raise DataError(f"the model does {task} but {args.data} is a {data.task} data set")
+    if info.task is not None:  # known: say so before running the model on the data
+        _check_task(info.task, data, args.data)
+    out = outputs(model, X)
+    task = model_task(model, out)
+    _check_task(task, data, args.data)
     if data.task == "classification":
-        y = _map_labels(y, data.classes, model.classes, args.data)
-    scores = evaluate(model, X, y)
+        y = _map_labels(y, data.classes, info.classes, args.data)
+    scores = score(out, y, task)
     printer = Printer()
     printer.line(f"{args.model} on {args.data}: {len(X)} samples ({where})")
     printer.scores({"": scores})
     if data.task == "classification":
-        classes = model.classes or data.classes
-        pred = predict(model, X)
+        n = n_classes(out, task)
+        # A model without class names scores the data's classes, in the data's order.
+        classes = info.classes or [*data.classes, *map(str, range(len(data.classes), n))]
+        pred = class_indices(out, task)
         on = "test" if "test" in where else args.data
         printer.report(classification_report(y, pred, classes), on)
         printer.confusion(confusion_matrix(y, pred, len(classes)), classes, on)
     return 0
+
+
+def _check_task(task: str, data, spec) -> None:
+    if (task == "regression") != (data.task == "regression"):
+        raise DataError(f"the model does {task} but {spec} is a {data.task} data set")
 
 
 def _map_labels(y, data_classes, model_classes, spec):

@@ -3,6 +3,7 @@
 PyTorch's ``nn.Sequential`` and an ONNX graph are both chains of layers; a chainrule model that
 is a ``Sequential`` (nested or not), an ``MLP``, or a single layer flattens to such a chain.
 Anything else (a custom ``forward``) cannot be written down as a chain, and says so by name.
+An input ``nn.Standardize`` (the first layer) is folded into the first Linear.
 """
 
 from __future__ import annotations
@@ -50,6 +51,14 @@ def flatten(model) -> list:
                 walk(child, f"{path}.{name}" if path else name)
             return
         kind = type(module).__name__
+        if isinstance(module, nn.Standardize):
+            if out:
+                raise ConfigError(
+                    f"cannot export the Standardize at '{path}': only a Standardize applied "
+                    "first, to the raw inputs, can be exported (folded into the first Linear)"
+                )
+            out.append((path or kind, module))
+            return
         if kind not in SUPPORTED or not isinstance(module, getattr(nn, kind)):
             where = f" at '{path}'" if path else ""
             raise ConfigError(
@@ -86,27 +95,30 @@ def dtype_of(layers):
 
 
 def export_layers(model, standardize: bool = True) -> list:
-    """``flatten(model)``, with the model's input standardizer folded into its first Linear.
+    """``flatten(model)`` without its input ``Standardize``, which is folded into the first
+    Linear (``standardize=False``: dropped, for the bare network).
 
-    A model trained by ``chainrule.fit`` (or loaded from a model file) carries a
-    ``standardizer``; ``chainrule.predict`` applies it to raw inputs first. Folding it,
-    W' = W / scale and b' = b - W' @ mean, makes the exported model take the same raw inputs.
+    A model trained by ``chainrule.fit(..., standardize=True)`` (or loaded from its file) starts
+    with an ``nn.Standardize``, so ``model(X)`` and ``chainrule.predict`` take raw inputs.
+    Folding it, W' = W / scale and b' = b - W' @ mean, makes the exported model take the same
+    raw inputs.
     """
     layers = flatten(model)
-    std = getattr(as_module(model), "standardizer", None)
-    if not standardize or std is None or getattr(std, "mean_", None) is None:
+    if not isinstance(layers[0][1], nn.Standardize):
+        return layers
+    std, layers = layers[0][1], layers[1:]
+    if not standardize:
         return layers
     path, first = layers[0]
     if not isinstance(first, nn.Linear):
         raise ConfigError(
-            f"cannot fold the model's input standardizer into {type(first).__name__} (the "
-            "first layer must be a Linear); export with standardize=False and scale the "
+            f"cannot fold the model's input Standardize into {type(first).__name__} (the "
+            "layer after it must be a Linear); export with standardize=False and scale the "
             "inputs yourself"
         )
-    mean = np.asarray(std.mean_, dtype=np.float64)
-    scale = np.asarray(std.scale_, dtype=np.float64)
+    mean, scale = std.mean, std.scale
     if mean.shape != (first.in_features,):
-        raise ConfigError(f"the model's standardizer has {mean.size} features, its first "
+        raise ConfigError(f"the model's Standardize has {mean.size} features, its first "
                           f"layer takes {first.in_features}")
     dtype = first.weight.data.dtype
     w = first.weight.data.astype(np.float64) / scale

@@ -19,6 +19,7 @@ import numpy as np
 from chainrule import nn
 from chainrule.errors import ConfigError, ModelFileError, require
 from chainrule.interop._layers import as_module, dtype_of, export_layers, input_features
+from chainrule.nn.standardize import input_standardize
 
 DEFAULT_OPSET = 17
 MIN_OPSET = 13  # Softmax(axis) with today's meaning; GreaterOrEqual exists (12+)
@@ -105,14 +106,16 @@ def _metadata(module, standardize) -> dict:
         props["chainrule_config"] = json.dumps(module.get_config())
     except ConfigError:  # an architecture without a config is still exportable
         pass
-    classes = getattr(module, "classes", None)
-    if classes is not None:
-        props["classes"] = json.dumps([str(c) for c in classes])
-    task = getattr(module, "task", None)
-    if isinstance(task, str):
-        props["task"] = task
-    has_std = getattr(module, "standardizer", None) is not None
-    props["inputs"] = "raw (standardizer folded in)" if standardize and has_std else "as model(x)"
+    info = module.info
+    if info.classes is not None:
+        props["classes"] = json.dumps(info.classes)
+    if info.task is not None:
+        props["task"] = info.task
+    if input_standardize(module) is None:
+        props["inputs"] = "as model(x)"
+    else:
+        props["inputs"] = ("raw (Standardize folded in)" if standardize
+                           else "standardized by the caller (Standardize left out)")
     return props
 
 
@@ -174,10 +177,11 @@ def export_onnx(model, path, opset: int = DEFAULT_OPSET, input_name: str = "inpu
 
     The graph takes ``input_name`` of shape (batch, in_features) in the model's dtype and
     returns ``output_name``: what ``model(x)`` returns (logits, for a classifier), equal to
-    chainrule's outputs up to float rounding. A model's input ``standardizer`` (set by
-    ``chainrule.fit`` or a model file) is folded into the first Linear, so the graph takes raw
-    inputs as ``chainrule.predict`` does (``standardize=False``: the bare network). The
-    model's ``classes`` and ``task``, when set, are stored in the file's metadata.
+    chainrule's outputs up to float rounding. A model's input ``nn.Standardize`` (put there by
+    ``chainrule.fit(..., standardize=True)``) is folded into the first Linear, so the graph
+    takes raw inputs as ``model(x)`` does (``standardize=False``: the bare network). The
+    classes and task of the model's training record, when known, are stored in the file's
+    metadata.
     """
     from chainrule.io.atomic import atomic_write
 

@@ -73,9 +73,9 @@ def to_torch(model, standardize: bool = True):
 
     ``model`` is a chainrule ``Sequential``/``MLP`` (or a fitted chainrule.sklearn estimator);
     the result keeps the parameters' dtype and the model's train/eval mode. A model that
-    carries an input ``standardizer`` (from ``chainrule.fit`` or a model file) gets it folded
-    into the first Linear, so the torch module takes raw inputs, as ``chainrule.predict`` does;
-    ``standardize=False`` exports the bare network.
+    starts with an input ``nn.Standardize`` (from ``chainrule.fit(..., standardize=True)``)
+    gets it folded into the first Linear, so the torch module takes raw inputs, as the model
+    does; ``standardize=False`` exports the bare network.
     """
     torch = _torch()
     layers = export_layers(model, standardize)

@@ -44,7 +44,7 @@ def _spec(layer) -> dict:
 def save_torch(model, path, standardize: bool = True) -> Path:
     """Write ``model`` as a PyTorch Sequential file (safetensors, no pickle); return the path.
 
-    ``standardize`` folds the model's input standardizer in, as ``to_torch`` does.
+    ``standardize`` folds the model's input ``nn.Standardize`` in, as ``to_torch`` does.
     """
     st = require("safetensors.numpy", "io")
     from chainrule.io.atomic import atomic_write

@@ -1,8 +1,8 @@
 """Run an exported file in its own runtime and compare it with chainrule, on the same inputs.
 
 ``chainrule export --check`` uses this; so can a test or a deployment script. The reference
-is chainrule's forward pass in eval mode on the same raw inputs (standardized first when the
-export folded the model's standardizer in).
+is chainrule's forward pass in eval mode on the same raw inputs (the bare network, without
+the model's input ``Standardize``, when the export left it out).
 """
 
 from __future__ import annotations
@@ -12,32 +12,40 @@ import numpy as np
 from chainrule.autograd import no_grad
 from chainrule.errors import require
 from chainrule.interop._layers import as_module, dtype_of, export_layers, input_features
+from chainrule.nn.standardize import input_standardize
 from chainrule.tensor import Tensor
 
 
 def reference_outputs(model, X, standardize: bool = True) -> np.ndarray:
-    """What chainrule computes for raw inputs ``X`` (the exported file must agree)."""
+    """What chainrule computes for ``X`` (the exported file must agree): the model on raw
+    inputs, or with ``standardize=False`` its bare network (no input ``Standardize``)."""
     module = as_module(model)
-    std = getattr(module, "standardizer", None)
-    X = np.asarray(X, dtype=np.float64)
-    if standardize and std is not None and getattr(std, "mean_", None) is not None:
-        X = (X - std.mean_) / std.scale_
+    X = np.asarray(X)
+    std = input_standardize(module)
     was_training = module.training
     module.eval()
     try:
         with no_grad():
-            return module(Tensor._wrap(X.astype(module.dtype))).data
+            if std is None:
+                return module(Tensor._wrap(X.astype(module.dtype))).data
+            if standardize:  # raw inputs in float64, as predict passes them
+                return module(Tensor._wrap(X.astype(np.float64))).data
+            x = Tensor._wrap(X.astype(module.dtype))
+            for _, layer in export_layers(module, standardize=False):
+                x = layer(x)
+            return x.data
     finally:
         module.train(was_training)
 
 
 def sample_inputs(model, n: int = 64, seed: int = 0, standardize: bool = True) -> np.ndarray:
-    """Random raw inputs on the scale the model expects (its standardizer's, else N(0, 1))."""
+    """Random inputs on the scale the export takes: raw inputs on the scale of the model's
+    input ``Standardize`` (if any and ``standardize``), else N(0, 1)."""
     layers = export_layers(model, standardize=False)
     X = np.random.default_rng(seed).standard_normal((n, input_features(layers)))
-    std = getattr(as_module(model), "standardizer", None)
-    if standardize and std is not None and getattr(std, "mean_", None) is not None:
-        X = X * std.scale_ + std.mean_
+    std = input_standardize(as_module(model))
+    if standardize and std is not None:
+        X = X * std.scale + std.mean
     return X.astype(dtype_of(layers))
 
 

@@ -1,7 +1,8 @@
 """Model files and atomic writes: ``save``, ``load``, ``atomic_write``.
 
-Model files are safetensors (weights) with the architecture as JSON in the header; loading
-never executes anything from the file, and writing never leaves a half-written file.
+Model files are safetensors (weights and buffers) with the architecture and the training
+record as JSON in the header; loading never executes anything from the file, and writing
+never leaves a half-written file.
 """
 
 from chainrule.io.atomic import atomic_write

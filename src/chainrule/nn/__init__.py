@@ -11,10 +11,12 @@ from chainrule.nn.activations import ActivationModule, activation_module, module
 from chainrule.nn.config import from_config, register, registered
 from chainrule.nn.containers import Sequential
 from chainrule.nn.dropout import Dropout
+from chainrule.nn.info import TrainingInfo
 from chainrule.nn.linear import Linear
 from chainrule.nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from chainrule.nn.mlp import MLP
 from chainrule.nn.module import Module, Parameter
+from chainrule.nn.standardize import Standardize
 
 # nn.ReLU, nn.Tanh, nn.Step, ...: one class per registered activation (chainrule.activations).
 globals().update({a.module: module_class(a) for a in _registry.all_activations()})
@@ -30,7 +32,7 @@ def __getattr__(name):
 
 __all__ = [
     "ActivationModule", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Linear", "MLP",
-    "MSELoss", "Module", "Parameter", "Sequential", "activation_module", "from_config", "init",
-    "module_class", "register", "registered",
+    "MSELoss", "Module", "Parameter", "Sequential", "Standardize", "TrainingInfo",
+    "activation_module", "from_config", "init", "module_class", "register", "registered",
     *(a.module for a in _registry.all_activations()),
 ]

@@ -89,12 +89,32 @@ class Sequential(Module):
         setattr(self, str(len(self._modules)), module)
         return self
 
+    def _put_first(self, name: str, module: Module) -> None:
+        """Add (or replace) the layer ``name`` and move it to the front; the others keep
+        their names, so their state-dict keys do not change."""
+        setattr(self, name, module)
+        self._modules.move_to_end(name, last=False)
+        self.__dict__["_plan"] = None
+
     def get_config(self) -> dict:
-        return {"type": "Sequential", "layers": [m.get_config() for m in self.children()]}
+        config = {"type": "Sequential", "layers": [m.get_config() for m in self.children()]}
+        names = [name for name, _ in self.named_children()]
+        if names != [str(i) for i in range(len(names))]:
+            config["names"] = names  # named layers: the state-dict keys depend on them
+        return config
 
     @classmethod
     def from_config(cls, config: dict):
         layers = config.get("layers")
         if not isinstance(layers, list):
             raise ConfigError("a Sequential config needs a 'layers' list of module configs")
-        return cls(*[from_config(c) for c in layers])
+        built = [from_config(c) for c in layers]
+        names = config.get("names")
+        if names is None:
+            return cls(*built)
+        if (not isinstance(names, list) or len(names) != len(built)
+                or not all(isinstance(n, str) and n.isascii() and (n.isidentifier() or n.isdigit())
+                           for n in names) or len(set(names)) != len(names)):
+            raise ConfigError(f"a Sequential config's 'names' must be {len(built)} distinct "
+                              f"layer names, found {names!r}")
+        return cls(OrderedDict(zip(names, built)))

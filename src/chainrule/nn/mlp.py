@@ -13,6 +13,7 @@ from chainrule.nn.dropout import Dropout
 from chainrule.nn.init import as_generator
 from chainrule.nn.linear import Linear
 from chainrule.nn.module import Module
+from chainrule.nn.standardize import Standardize, attach, input_standardize
 
 
 def _spec_config(spec):
@@ -38,17 +39,20 @@ def _fresh(spec):
 @register
 class MLP(Module):
     """``MLP(sizes, activation="relu", output_activation=None, dropout=0.0, bias=True,
-    seed=None, dtype=float32)``.
+    seed=None, dtype=float32, standardize=False)``.
 
     ``MLP([64, 128, 10])`` is Linear(64, 128) -> ReLU -> Linear(128, 10), returning logits.
     ``activation`` is one name/module/config for every hidden layer, or a list of
     ``len(sizes) - 2`` of them. One Generator from ``seed`` draws the layers in order (dropout
     masks get generators spawned after the weights, so dropout never changes the weights).
     The forward pass names the outputs z1, h1, ..., z{L} (and y_hat after an output activation).
+    ``standardize=True`` starts ``layers`` with an ``nn.Standardize`` named "standardize"
+    (identity until fitted; ``fit(..., standardize=True)`` adds and fits one).
     """
 
     def __init__(self, sizes, activation=activations.DEFAULT, output_activation=None,
-                 dropout: float = 0.0, bias: bool = True, seed=None, dtype=np.float32):
+                 dropout: float = 0.0, bias: bool = True, seed=None, dtype=np.float32,
+                 standardize: bool = False):
         super().__init__()
         sizes = list(sizes) if isinstance(sizes, (list, tuple)) else sizes
         if (not isinstance(sizes, list) or len(sizes) < 2
@@ -96,6 +100,8 @@ class MLP(Module):
         self._output_activation = _spec_config(output_activation)
         self.dropout = dropout
         self.layers = Sequential(*layers)
+        if standardize:
+            attach(self, Standardize(self.sizes[0], dtype=dtype))
 
     def forward(self, x):
         return self.layers(x)
@@ -115,6 +121,9 @@ class MLP(Module):
 
     def get_config(self) -> dict:
         first = self.linears[0]
-        return {"type": "MLP", "sizes": list(self.sizes), "activation": self._activation,
-                "output_activation": self._output_activation, "dropout": self.dropout,
-                "bias": first.bias is not None, "dtype": dtype_name(first.weight.dtype)}
+        config = {"type": "MLP", "sizes": list(self.sizes), "activation": self._activation,
+                  "output_activation": self._output_activation, "dropout": self.dropout,
+                  "bias": first.bias is not None, "dtype": dtype_name(first.weight.dtype)}
+        if input_standardize(self) is not None:
+            config["standardize"] = True  # its statistics are buffers in the state dict
+        return config

@@ -46,7 +46,6 @@ class GradientFlow(Callback):
         self._sum = None
         self._count = 0
         self._warned: set = set()
-        self._probe_scaled = False
 
     # ----- results
     @property
@@ -64,10 +63,8 @@ class GradientFlow(Callback):
     # ----- hooks
     def on_train_begin(self, trainer):
         self.layer_names = [name for name, _ in probes.linear_layers(trainer.model)]
-        std = getattr(trainer.model, "standardizer", None)
-        if self.probe is not None and std is not None and not self._probe_scaled:
-            self.probe = std.transform(self.probe)  # the model sees standardised inputs
-            self._probe_scaled = True
+        # The probe is raw data, like the training batches: an input Standardize is one of
+        # the model's layers, so the probe runs through it.
         if self.probe is None:
             loader = getattr(trainer, "loader", None)
             X = getattr(getattr(loader, "dataset", None), "X", None)

@@ -1,11 +1,13 @@
 """Training checkpoints: the full state of a run in one safetensors file, written atomically.
 
-Arrays (weights, optimizer buffers, best weights kept by EarlyStopping, ...) are stored as
-safetensors tensors named by where they sit in the state; everything else (epoch, history,
-optimizer hyper-parameters, random-generator states, data-loader position, architecture)
-is one JSON text in the header. Python types JSON cannot express (tuples, dicts with
-integer keys, NumPy scalars) are tagged so they come back exactly: a resumed run must
-compute with the very same values and types as an uninterrupted one.
+Arrays (weights and the model's buffers, optimizer buffers, best weights kept by
+EarlyStopping, ...) are stored as safetensors tensors named by where they sit in the state;
+everything else (epoch, history, optimizer hyper-parameters, random-generator states,
+data-loader position, architecture, the model's training record) is one JSON text in the
+header. Python types JSON cannot express (tuples, dicts with integer keys, NumPy scalars)
+are tagged so they come back exactly: a resumed run must compute with the very same values
+and types as an uninterrupted one. Version 1 checkpoints (the standardizer, task and classes
+as separate entries) are still read.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from chainrule.errors import ConfigError, ModelFileError
 from chainrule.io import container
 
 FORMAT = "chainrule-checkpoint"
-VERSION = 1
+VERSION = 2  # 2: the model's buffers in "model", one "info" record
 
 
 def save_checkpoint(path, state: dict):
@@ -43,18 +45,52 @@ def model_from_checkpoint(path):
     from chainrule.io.model_file import build
 
     state = load_checkpoint(path)
-    try:
-        fields = {"config": json.dumps(state["config"]),
-                  "standardizer": (None if state.get("standardizer") is None
-                                   else json.dumps(state["standardizer"])),
-                  "classes": json.dumps(state.get("classes")),
-                  "task": json.dumps(state.get("task"))}
-    except KeyError:
+    if "config" not in state:
         raise ModelFileError(
             f"{path}: this checkpoint has no stored architecture (the model had no "
             "get_config()); build the model yourself and pass resume= to fit"
-        ) from None
-    return build(state["model"], {k: v for k, v in fields.items() if v is not None}, str(path))
+        )
+    if "info" in state:
+        meta = {"version": "2", "config": json.dumps(state["config"]),
+                "info": json.dumps(state["info"])}
+    else:  # version 1: the fields of a version-1 model file
+        meta = {"version": "1", "config": json.dumps(state["config"]),
+                "classes": json.dumps(state.get("classes")),
+                "task": json.dumps(state.get("task"))}
+        if state.get("standardizer") is not None:
+            meta["standardizer"] = json.dumps(state["standardizer"])
+    return build(state["model"], meta, str(path))
+
+
+def model_state(model, state: dict, where: str) -> dict:
+    """The checkpoint's tensors for ``model``; a version-1 checkpoint kept its standardizer
+    apart, so its statistics go to the model's input ``nn.Standardize`` here."""
+    from chainrule.nn.standardize import input_standardize
+
+    tensors = dict(state["model"])
+    legacy = state.get("standardizer")
+    if legacy is None:
+        return tensors
+    layer = input_standardize(model)
+    if layer is None:
+        raise ModelFileError(f"{where}: the checkpoint's model standardizes its inputs; "
+                             "resume it with fit(..., standardize=True)")
+    prefix = next(name for name, m in model.named_modules() if m is layer)
+    for key in ("mean", "scale"):
+        tensors[f"{prefix}.{key}" if prefix else key] = np.asarray(legacy[key], np.float64)
+    return tensors
+
+
+def training_info(state: dict, where: str):
+    """The model's training record stored in a checkpoint (version 1: its task and classes)."""
+    from chainrule.nn.info import TrainingInfo
+
+    try:
+        if "info" in state:
+            return TrainingInfo.from_dict(state["info"])
+        return TrainingInfo(task=state.get("task"), classes=state.get("classes"))
+    except ConfigError as exc:
+        raise ModelFileError(f"{where}: corrupted training record: {exc}") from exc
 
 
 # ----- the JSON encoding of a state tree

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from chainrule.training.callbacks import Callback
 from chainrule.training.history import History
 from chainrule.training.losses import infer_task, prepare_targets, resolve_loss
 from chainrule.training.metrics import make_trackers
-from chainrule.training.predict import model_dtype, outputs
+from chainrule.training.predict import input_dtype, model_dtype, outputs
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 _DEFAULT_LR = 1e-3
@@ -39,8 +40,10 @@ def fit(model, train, loss="cross_entropy", optimizer="adam", lr=None, epochs=10
     ``optimizer``: "adam", "adamw", "sgd", "rmsprop" (with ``lr``, default 1e-3) or an
     optimizer instance. ``metrics``: "auto" (accuracy for classes, r2 for regression) or
     names ("accuracy", "mse", "mae", "r2") and functions. ``seed`` fixes the batch order.
-    ``standardize=True`` scales inputs with a ``Standardizer`` fitted on ``train`` and keeps
-    it on the model (``model.standardizer``), so ``predict``/``save`` take raw data.
+    ``standardize=True`` puts an ``nn.Standardize`` fitted on ``train`` (only) first in the
+    model (an MLP or a Sequential), so ``model(X)``, ``predict`` and model files take raw data.
+    The task and, from a data-set record, its classes, feature names and name go into the
+    model's training record, ``model.info``.
     ``resume``: a checkpoint written by ``ModelCheckpoint``; training continues after its
     epoch up to ``epochs`` in total. A NaN/inf loss raises ``TrainingDivergedError``.
     """
@@ -151,26 +154,25 @@ class Trainer:
 
     # ----- data
     def _prepare(self, train, validation, batch_size, seed, shuffle, standardize):
-        from chainrule.data import DataLoader, Standardizer
+        from chainrule.data import DataLoader, Dataset
+        from chainrule.nn.standardize import Standardize, attach
 
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ConfigError(f"batch_size must be a whole number >= 1, found {batch_size!r}")
-        classes = getattr(train, "classes", None)
         user_loader = train if isinstance(train, DataLoader) else None
         X, y = _arrays(user_loader.dataset if user_loader else train, "train")
         if y is None:
             raise DataError("training data has no targets y; pass (X, y)")
-        # The model's standardizer (fitted here, or carried by a loaded model) always maps
-        # raw inputs, in fit as in predict and evaluate.
+        # The scaling is a layer of the model (fitted on the training data only), so the model
+        # maps raw inputs, in fit as in predict, evaluate and every export.
         if standardize:
-            self.model.standardizer = Standardizer().fit(X)
-        std = getattr(self.model, "standardizer", None)
-        self.task = self._loss_task or infer_task(y)
-        dtype = model_dtype(self.model)  # float32 unless the model is float64
-        X = _as_inputs(X, std, dtype)
-        y = prepare_targets(y, self.task, len(X), dtype)
+            attach(self.model, Standardize.from_data(X, dtype=model_dtype(self.model)))
+        self.task = infer_task(self._loss_task, y=y)
+        dtype = input_dtype(self.model)  # the model's (float32), or float64 for a Standardize
+        X = np.ascontiguousarray(X, dtype=dtype)
+        y = prepare_targets(y, self.task, len(X), model_dtype(self.model))
         if user_loader is not None:
-            # Same order, batch size and position as the user's loader, over float32 arrays
+            # Same order, batch size and position as the user's loader, over arrays
             # converted once (not once per batch).
             loader = DataLoader((X, y), batch_size=user_loader.batch_size,
                                 shuffle=user_loader.shuffle, seed=user_loader.seed,
@@ -190,11 +192,13 @@ class Trainer:
             if Xv.shape[1] != X.shape[1]:
                 raise DataError(f"validation X has {Xv.shape[1]} features, train X has "
                                 f"{X.shape[1]}; use the same columns")
-            self.validation = (_as_inputs(Xv, std, dtype),
-                               prepare_targets(yv, self.task, len(Xv), dtype))
-        self.model.task = self.task
-        if classes is not None:
-            self.model.classes = [str(c) for c in classes]
+            self.validation = (np.ascontiguousarray(Xv, dtype=dtype),
+                               prepare_targets(yv, self.task, len(Xv), model_dtype(self.model)))
+        info = replace(self.model.info, task=self.task)
+        if isinstance(train, Dataset):  # what a data-set record says about the data
+            info = replace(info, classes=train.classes, feature_names=train.feature_names,
+                           dataset=train.name or info.dataset)
+        self.model.info = info
         self._eval_batch = max(1024, loader.batch_size)
         self._fit_args = {"epochs": self.epochs, "batch_size": loader.batch_size,
                           "seed": loader.seed, "shuffle": loader.shuffle,
@@ -336,7 +340,7 @@ class Trainer:
         model = self.model
         state = {
             "epoch": self.epoch, "step": self.step, "stop_training": self.stop_training,
-            "model": dict(model.state_dict()),
+            "model": dict(model.state_dict()),  # parameters and buffers (a Standardize's)
             "optimizer": self.optimizer.state_dict(),
             "optimizer_class": type(self.optimizer).__name__,
             "history": self.history.to_dict(),
@@ -344,13 +348,10 @@ class Trainer:
             "generators": _generator_states(model),
             "callbacks": [{"class": type(cb).__name__, "state": cb.state_dict()}
                           for cb in self.callbacks],
-            "task": self.task,
-            "classes": getattr(model, "classes", None),
+            "info": model.info.to_dict(),  # the training record, task included
             "fit": self._fit_args,
             "metadata": self.metadata,
         }
-        std = getattr(model, "standardizer", None)
-        state["standardizer"] = std.to_dict() if std is not None else None
         try:
             state["config"] = model.get_config()
         except Exception:  # a custom model without a config can still be resumed in-process
@@ -361,16 +362,20 @@ class Trainer:
         """Restore a ``state_dict()``; the model and optimizer must match the saved ones."""
         from chainrule.errors import ModelFileError
         from chainrule.io.model_file import check_state
+        from chainrule.training.checkpoint import model_state, training_info
 
         try:
-            check_state(self.model, state["model"], where)
+            tensors = model_state(self.model, state, where)
+            check_state(self.model, tensors, where)
             if state["optimizer_class"] != type(self.optimizer).__name__:
                 raise ModelFileError(
                     f"{where}: the checkpoint was trained with {state['optimizer_class']}, "
                     f"this run uses {type(self.optimizer).__name__}; resume with the same "
                     "optimizer"
                 )
-            self.model.load_state_dict(state["model"])
+            info = training_info(state, where)
+            self.model.load_state_dict(tensors)
+            self.model.info = info
             self.optimizer.load_state_dict(state["optimizer"])
             self.history = History.from_dict(state["history"])
             self.epoch, self.step = int(state["epoch"]), int(state["step"])
@@ -378,10 +383,6 @@ class Trainer:
             if state.get("loader") and hasattr(self.loader, "load_state_dict"):
                 self.loader.load_state_dict(state["loader"])
             _set_generator_states(self.model, state["generators"])
-            if state.get("standardizer") is not None:
-                from chainrule.data import Standardizer
-
-                self.model.standardizer = Standardizer.from_dict(state["standardizer"])
             saved = list(state["callbacks"])
             for cb in self.callbacks:
                 for i, entry in enumerate(saved):
@@ -427,12 +428,6 @@ def _arrays(data, what: str):
     if y is not None and len(y) != len(X):
         raise DataError(f"{what} has {len(X)} samples but {len(y)} targets")
     return X, y
-
-
-def _as_inputs(X, std, dtype) -> np.ndarray:
-    if std is not None:
-        X = std.transform(np.asarray(X, dtype=np.float64))
-    return np.ascontiguousarray(X, dtype=dtype)
 
 
 def _generators(model):

@@ -7,6 +7,7 @@ import numpy as np
 import chainrule.functional as F
 from chainrule.autograd import no_grad
 from chainrule.errors import ConfigError, DataError
+from chainrule.nn.info import TASKS
 from chainrule.tensor import Tensor
 
 # name -> (function(outputs, targets) -> scalar Tensor, task)
@@ -36,10 +37,21 @@ def resolve_loss(loss):
     raise ConfigError(f"loss must be a name ({', '.join(LOSSES)}) or a function, found {loss!r}")
 
 
-def infer_task(y) -> str:
-    """Integer targets are classes; anything else is regression."""
-    y = np.asarray(y)
-    return "classification" if y.dtype.kind in "biu" else "regression"
+def infer_task(known=None, y=None, out=None) -> str:
+    """The task, decided here and nowhere else: ``"classification"``, ``"binary"`` or
+    ``"regression"``.
+
+    ``known`` (the loss's task, or the model's training record) wins. Without it, integer
+    targets ``y`` are class labels; outputs ``out`` of shape (n, C > 1) are class logits;
+    anything else is regression.
+    """
+    if known in TASKS:
+        return known
+    if y is not None:
+        return "classification" if np.asarray(y).dtype.kind in "biu" else "regression"
+    if out is not None and np.ndim(out) == 2 and np.shape(out)[1] > 1:
+        return "classification"
+    return "regression"
 
 
 def prepare_targets(y, task: str, n: int, dtype=np.float32) -> np.ndarray:

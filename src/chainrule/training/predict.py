@@ -1,8 +1,10 @@
 """Inference: ``predict``, ``predict_proba`` and ``evaluate`` on raw (unscaled) data.
 
-A model that ``fit`` or ``load`` gave a ``standardizer`` applies it here first, so callers
-always pass the data as it comes. Forward passes run in eval mode, without a graph, in
-batches (memory stays flat for large inputs).
+The model carries what it learned from: an input ``nn.Standardize`` (from
+``fit(..., standardize=True)``) scales raw inputs inside ``model(X)``, and ``model.info`` names
+the task and the classes. So callers pass the data as it comes, and ``predict`` answers with
+class names, as the CLI and scikit-learn do. Forward passes run in eval mode, without a
+graph, in batches (memory stays flat for large inputs).
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ import numpy as np
 
 from chainrule.autograd import no_grad
 from chainrule.errors import ConfigError, DataError, ShapeError
+from chainrule.nn.info import TrainingInfo
+from chainrule.nn.module import Module
+from chainrule.nn.standardize import input_standardize
 from chainrule.tensor import Tensor
-from chainrule.training.losses import loss_value, prepare_targets
+from chainrule.training.losses import infer_task, loss_value, prepare_targets
 from chainrule.training.metrics import make_trackers
 
 
 def prepare_inputs(model, X) -> np.ndarray:
-    """``X`` in the model's dtype (float32 unless it is a float64 model), shape (n, d),
-    standardized with the model's standardizer if it has one."""
+    """``X`` as the model takes it: shape (n, d), in ``input_dtype(model)``."""
     X = getattr(X, "X", X)  # a Dataset record or ArrayDataset: its features
     X = np.asarray(X)
     if X.ndim == 1:
@@ -33,10 +37,13 @@ def prepare_inputs(model, X) -> np.ndarray:
             f"the model expects {expected} input features, found {X.shape[1]}; use data with "
             "the same columns the model was trained on"
         )
-    std = getattr(model, "standardizer", None)
-    if std is not None:
-        X = std.transform(X.astype(np.float64, copy=False))
-    return np.ascontiguousarray(X, dtype=model_dtype(model))
+    return np.ascontiguousarray(X, dtype=input_dtype(model))
+
+
+def input_dtype(model) -> np.dtype:
+    """float64 for a model that starts with an ``nn.Standardize`` (it scales in float64 and
+    casts once, so raw inputs must reach it unrounded), else the model's own dtype."""
+    return np.dtype(np.float64) if input_standardize(model) is not None else model_dtype(model)
 
 
 def model_dtype(model) -> np.dtype:
@@ -51,9 +58,6 @@ def model_dtype(model) -> np.dtype:
 
 def _n_inputs(model):
     """Number of input features the model takes, if its first layer says so."""
-    std = getattr(model, "standardizer", None)
-    if std is not None and getattr(std, "mean_", None) is not None:
-        return len(std.mean_)
     for module in _modules(model):
         n = getattr(module, "in_features", None)
         if isinstance(n, int):
@@ -64,6 +68,11 @@ def _n_inputs(model):
 def _modules(model):
     modules = getattr(model, "modules", None)
     return list(modules()) if callable(modules) else []
+
+
+def record(model) -> TrainingInfo:
+    """The model's training record (defaults for anything that is not a chainrule Module)."""
+    return model.info if isinstance(model, Module) else TrainingInfo()
 
 
 def outputs(model, X, batch_size: int = 1024, prepared: bool = False) -> np.ndarray:
@@ -87,30 +96,38 @@ def outputs(model, X, batch_size: int = 1024, prepared: bool = False) -> np.ndar
 
 
 def model_task(model, out: np.ndarray | None = None) -> str:
-    """``"classification"``, ``"binary"`` or ``"regression"``: the model's own, or a guess."""
-    task = getattr(model, "task", None)
-    if task in ("classification", "binary", "regression"):
-        return task
-    if out is not None and out.ndim == 2 and out.shape[1] > 1:
-        return "classification"
-    return "regression"
+    """The model's task: its record's, else what ``infer_task`` reads off its outputs."""
+    return infer_task(record(model).task, out=out)
 
 
-def predict(model, X, batch_size: int = 1024) -> np.ndarray:
-    """Class indices (n,) for a classifier; values (n, k) for a regression model."""
-    out = outputs(model, X, batch_size)
-    task = model_task(model, out)
-    if task == "classification":
-        return out.argmax(axis=1)
+def n_classes(out: np.ndarray, task: str) -> int:
+    """How many classes the outputs score: one logit per class, or one logit for two."""
+    return 2 if task == "binary" else out.shape[1]
+
+
+def class_names(model, n: int) -> list:
+    """The names of the model's ``n`` classes: its record's, else "0", "1", ..."""
+    names = record(model).classes
+    if names is None:
+        return [str(i) for i in range(n)]
+    if len(names) != n:
+        raise ConfigError(
+            f"the model's training record names {len(names)} classes ({', '.join(names)}) but "
+            f"the model scores {n}; set model.info.classes to one name per class"
+        )
+    return list(names)
+
+
+def class_indices(out: np.ndarray, task: str) -> np.ndarray:
+    """The most probable class of each row, as an index 0..C-1."""
     if task == "binary":
         return (out.reshape(len(out)) > 0).astype(np.int64)
-    return out
+    return out.argmax(axis=1)
 
 
-def predict_proba(model, X, batch_size: int = 1024) -> np.ndarray:
-    """Class probabilities (n, C): softmax of the logits (sigmoid for one binary logit)."""
-    out = outputs(model, X, batch_size).astype(np.float64)
-    task = model_task(model, out)
+def probabilities(out: np.ndarray, task: str) -> np.ndarray:
+    """Class probabilities (n, C) from a classifier's logits (sigmoid for one binary logit)."""
+    out = out.astype(np.float64)
     if task == "regression":
         raise ConfigError("predict_proba needs a classifier; this model does regression")
     if task == "binary":
@@ -121,11 +138,47 @@ def predict_proba(model, X, batch_size: int = 1024) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def label_indices(model, y, n: int) -> np.ndarray:
+    """Class targets given as names (the model's classes) or as indices, as indices."""
+    y = np.asarray(y)
+    if y.dtype.kind not in "OUS":
+        return y  # indices already, or one-hot / probability rows
+    names = class_names(model, n)
+    index = {c: i for i, c in enumerate(names)}
+    flat = [str(v) for v in y.reshape(-1)]
+    unknown = next((v for v in flat if v not in index), None)
+    if unknown is not None:
+        raise DataError(f"label {unknown!r} is not one of the model's classes "
+                        f"({', '.join(names)}); give class names or indices 0..{n - 1}")
+    return np.array([index[v] for v in flat], dtype=np.int64).reshape(y.shape)
+
+
+def predict(model, X, batch_size: int = 1024) -> np.ndarray:
+    """Class labels (n,) for a classifier: the names in ``model.info.classes`` when the model
+    knows them, else indices 0..C-1 (as the CLI and scikit-learn do); values (n, k) for a
+    regression model."""
+    out = outputs(model, X, batch_size)
+    task = model_task(model, out)
+    if task == "regression":
+        return out
+    labels = class_indices(out, task)
+    if record(model).classes is None:
+        return labels
+    return np.asarray(class_names(model, n_classes(out, task)))[labels]
+
+
+def predict_proba(model, X, batch_size: int = 1024) -> np.ndarray:
+    """Class probabilities (n, C), columns in the order of ``model.info.classes``: softmax of
+    the logits (sigmoid for one binary logit)."""
+    out = outputs(model, X, batch_size)
+    return probabilities(out, model_task(model, out))
+
+
 def evaluate(model, X, y=None, metrics="auto", batch_size: int = 1024) -> dict:
     """Loss and metrics of ``model`` on ``(X, y)``: e.g. ``{"loss": 0.08, "accuracy": 0.97}``.
 
     The loss matches the task: cross-entropy for classifiers, binary cross-entropy for one
-    logit, mean squared error for regression.
+    logit, mean squared error for regression. Class targets may be indices or class names.
     """
     if y is None:
         y = getattr(X, "y", None)
@@ -133,12 +186,19 @@ def evaluate(model, X, y=None, metrics="auto", batch_size: int = 1024) -> dict:
             raise DataError("evaluate needs targets: pass evaluate(model, X, y)")
     out = outputs(model, X, batch_size)
     task = model_task(model, out)
+    if task != "regression":
+        y = label_indices(model, y, n_classes(out, task))
     return score(out, y, task, metrics)
 
 
 def score(out: np.ndarray, y, task: str, metrics="auto", loss_fn=None) -> dict:
-    """Loss and metrics from outputs already computed (shared by ``evaluate`` and ``fit``)."""
+    """Loss and metrics from outputs already computed (shared by ``evaluate`` and the CLI)."""
     y = prepare_targets(y, task, len(out), out.dtype if out.dtype.kind == "f" else np.float32)
+    if task == "classification" and y.ndim == 1 and len(y) and (
+            y.min() < 0 or y.max() >= out.shape[1]):
+        raise DataError(f"the model scores {out.shape[1]} classes but the targets hold label "
+                        f"{int(y.max() if y.max() >= out.shape[1] else y.min())}; give class "
+                        f"indices 0..{out.shape[1] - 1} or class names")
     result = {"loss": loss_value(out, y, task, loss_fn)}
     for tracker in make_trackers(metrics, task):
         tracker.reset()
