@@ -113,3 +113,12 @@ def test_compare_with_autodiff_mse_and_a_broken_rule(monkeypatch):
     assert not broken.agree
     assert [r[0] for r in broken.rows if not r[3]] == ["layers.0.weight", "layers.0.bias"]
     assert "DISAGREE" in str(broken)
+
+
+def test_a_standardized_model_is_checked_through_its_standardize_layer():
+    model = nn.MLP([4, 5, 3], activation="tanh", seed=7, dtype=np.float64)
+    cr.fit(model, (X * 10 + 3, LABELS), epochs=2, batch_size=3, standardize=True, quiet=True)
+    report = closed_form_check(model, X * 10 + 3, LABELS)
+    assert report.equal, str(report)
+    assert "dJ/dx = dJ/dx_std / scale" in {t.formula for t in report.terms}
+    assert compare_with_autodiff(model, X * 10 + 3, LABELS).agree

@@ -25,7 +25,8 @@ def layers_of(model) -> list:
 
 
 def kind(module) -> tuple:
-    """("affine", W, b) | ('activation', Activation, options) | ('unknown', class name).
+    """('affine', W, b) | ('standardize', mean, scale) | ('activation', Activation, options)
+    | ('unknown', class name).
 
     Dropout (always run in eval mode here) is the identity; every activation module names its
     registry entry, whose textbook forms the closed-form check and manual backprop use."""
@@ -34,6 +35,8 @@ def kind(module) -> tuple:
     if isinstance(module, nn.Linear):
         b = None if module.bias is None else module.bias.data
         return ("affine", module.weight.data, b)
+    if isinstance(module, nn.Standardize):  # (x - mean) / scale: affine, with no parameters
+        return ("standardize", module.mean, module.scale)
     if isinstance(module, nn.Dropout):
         return ("activation", activations.IDENTITY, {})
     if isinstance(module, nn.ActivationModule) and module.activation.has_textbook_backward:

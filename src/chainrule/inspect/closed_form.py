@@ -72,6 +72,8 @@ def _textbook_formula(act, options) -> str:
 
 
 def _activation_closed_form(spec, g, z, out):
+    if spec[0] == "standardize":
+        return g / spec[2], "dJ/dx = dJ/dx_std / scale"
     if spec[0] != "activation":
         return None, f"no closed form for {spec[1]}"
     act, options = spec[1], spec[2]

@@ -47,6 +47,15 @@ def linear_backward(dout, cache):
     return dx, dW, db
 
 
+# ----- Standardize: out = (x - mean) / scale, the model's input scaling (no parameters)
+def standardize_forward(x, mean, scale):
+    return (x - mean) / scale, scale
+
+
+def standardize_backward(dout, cache):
+    return dout / cache
+
+
 # ----- activations: out = g(z), backward dz = dout * g'(z) from what was cached
 # One pair per registered activation (relu_forward / relu_backward, sigmoid_..., step_...),
 # made from its textbook NumPy forms in the registry (chainrule.activations).
@@ -128,17 +137,21 @@ def _forward(spec, a):
     if spec[0] == "affine":
         return linear_forward(a, spec[1].astype(np.float64),
                               None if spec[2] is None else spec[2].astype(np.float64))
+    if spec[0] == "standardize":
+        return standardize_forward(a, spec[1], spec[2])
     if spec[0] == "activation":
         return activation_forward(a, spec[1], **spec[2])
     known = ", ".join(act.module for act in activations.all_activations()
                       if act.has_textbook_backward)
     raise ConfigError(f"manual mode has no hand-written backward for {spec[1]}; it covers "
-                      f"Linear, Dropout (in eval mode) and the activations {known}")
+                      f"Linear, Standardize, Dropout (in eval mode) and the activations {known}")
 
 
 def _backward(spec, dout, cache):
     if spec[0] == "affine":
         return linear_backward(dout, cache)
+    if spec[0] == "standardize":
+        return standardize_backward(dout, cache), None, None
     return activation_backward(dout, cache), None, None
 
 
@@ -214,7 +227,7 @@ class Comparison:
 
 
 # What each layer's cache holds, in order (the rest of a cache tuple is bookkeeping).
-_CACHE_NAMES = {"affine": ("x", "W"), "activation": ("z", "g(z)")}
+_CACHE_NAMES = {"affine": ("x", "W"), "standardize": ("scale",), "activation": ("z", "g(z)")}
 
 
 def _describe(cache, names) -> str:
