@@ -391,7 +391,8 @@ SOFTPLUS = register(Activation(
     "softplus", ops.softplus, module="Softplus", formula="log(1 + exp(z))",
     latex=r"\log(1 + e^z)", doc="log(1 + exp(z)), a smooth ReLU; its derivative is the sigmoid.",
     value=lambda z: np.logaddexp(0, z), derivative=_sigmoid,
-    torch="Softplus", onnx=_onnx_softplus, color="#9467bd", saturation="saturated"))
+    torch="Softplus", torch_fixed={"beta": 1}, onnx=_onnx_softplus, color="#9467bd",
+    saturation="saturated"))
 
 GELU = register(Activation(
     "gelu", ops.gelu, module="GELU", formula="0.5 z (1 + tanh(c (z + 0.044715 z^3)))",

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule import nn
+from chainrule import activations, nn
 from chainrule.errors import ConfigError
 
-# Layers an exporter can translate, with the options that change what they compute.
-SUPPORTED = ("Linear", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Identity", "Softplus", "GELU",
-             "Step", "Softmax", "Dropout")
+# Layers an exporter can translate: Linear, Dropout and every registered activation (each
+# exporter reads the activation's torch/ONNX twin from its registry entry).
+EXPORTABLE = (nn.Linear, nn.Dropout, nn.ActivationModule)
+
+
+def _exportable_names() -> str:
+    return ", ".join(["Linear", "Dropout", *(a.module for a in activations.all_activations())])
 
 
 def as_module(model):
@@ -59,11 +63,11 @@ def flatten(model) -> list:
                 )
             out.append((path or kind, module))
             return
-        if kind not in SUPPORTED or not isinstance(module, getattr(nn, kind)):
+        if not isinstance(module, EXPORTABLE):
             where = f" at '{path}'" if path else ""
             raise ConfigError(
                 f"cannot export layer {kind}{where}: only Sequential/MLP stacks of "
-                f"{', '.join(SUPPORTED)} can be exported; rewrite the model as such a stack"
+                f"{_exportable_names()} can be exported; rewrite the model as such a stack"
             )
         out.append((path or kind, module))
 

@@ -1,12 +1,12 @@
 """ONNX export: a chainrule Sequential/MLP as an ONNX graph any runtime can execute.
 
 One node (or a few elementary ones) per layer: ``Gemm`` with ``transB=1`` for a Linear (W is
-stored (out, in), exactly as chainrule keeps it), the activations by their ONNX names. The
-batch dimension is symbolic, so the file serves any batch size. The default opset, 17, is
-old enough for most deployed runtimes; GELU then becomes its tanh formula in elementary ops
-(opset 20 has a ``Gelu`` node, used when you ask for ``opset>=20``). The step is
-``GreaterOrEqual`` then ``Cast``: ``1{x >= 0}``, step(0) = 1 as in chainrule. Dropout is
-exported as the identity it is at inference time.
+stored (out, in), exactly as chainrule keeps it), each activation by the ONNX twin its registry
+entry declares (``chainrule.activations``). The batch dimension is symbolic, so the file serves
+any batch size. The default opset, 17, is old enough for most deployed runtimes; GELU then
+becomes its tanh formula in elementary ops (opset 20 has a ``Gelu`` node, used when you ask for
+``opset>=20``). The step is ``GreaterOrEqual`` then ``Cast``: ``1{x >= 0}``, step(0) = 1 as in
+chainrule. Dropout is exported as the identity it is at inference time.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from chainrule.nn.standardize import input_standardize
 
 DEFAULT_OPSET = 17
 MIN_OPSET = 13  # Softmax(axis) with today's meaning; GreaterOrEqual exists (12+)
-_GELU_C = float(np.sqrt(2 / np.pi))
 
 
 class _Graph:
@@ -58,45 +57,19 @@ def _linear(g, x, layer, path):
     return g.op("Gemm", inputs, hint="z", transB=1)
 
 
-def _gelu(g, x):
-    if g.opset >= 20 and g.dtype == np.float32:
-        return g.op("Gelu", [x], approximate="tanh")
-    # 0.5 x (1 + tanh(c (x + 0.044715 x^3))): onnxruntime has no float64 Gelu kernel.
-    x3 = g.op("Mul", [g.op("Mul", [x, x]), x])
-    inner = g.op("Add", [x, g.op("Mul", [x3, g.const("gelu_k", 0.044715)])])
-    t = g.op("Tanh", [g.op("Mul", [inner, g.const("gelu_c", _GELU_C)])])
-    half_x = g.op("Mul", [x, g.const("half", 0.5)])
-    return g.op("Mul", [half_x, g.op("Add", [t, g.const("one", 1.0)])])
-
-
-def _softplus(g, x):
-    if g.dtype == np.float32:
-        return g.op("Softplus", [x])
-    # max(x, 0) + log(1 + exp(-|x|)), chainrule's stable form (no float64 Softplus kernel).
-    e = g.op("Exp", [g.op("Neg", [g.op("Abs", [x])])])
-    return g.op("Add", [g.op("Relu", [x]), g.op("Log", [g.op("Add", [e, g.const("one", 1.0)])])])
-
-
 def _activation(g, x, layer):
-    kind = type(layer).__name__
-    if kind == "ReLU":
-        return g.op("Relu", [x], hint="h")
-    if kind in ("Sigmoid", "Tanh"):
-        return g.op(kind, [x], hint="h")
-    if kind == "LeakyReLU":
-        return g.op("LeakyRelu", [x], hint="h", alpha=float(layer.negative_slope))
-    if kind in ("Identity", "Dropout"):
+    """The ONNX form of a layer: the activation's twin from its registry entry (an op type with
+    its options as attributes, or a composite the entry builds), Identity for Dropout."""
+    if isinstance(layer, nn.Dropout):
         return g.op("Identity", [x], hint="h")
-    if kind == "Softplus":
-        return _softplus(g, x)
-    if kind == "GELU":
-        return _gelu(g, x)
-    if kind == "Step":
-        ge = g.op("GreaterOrEqual", [x, g.const("zero", 0.0)])
-        return g.op("Cast", [ge], hint="h", to=g.elem)
-    if kind == "Softmax":
-        return g.op("Softmax", [x], hint="y_hat", axis=int(layer.axis))
-    raise ConfigError(f"no ONNX form for layer {kind}")  # flatten() lets only known layers by
+    act, options = layer.activation, layer.options
+    if act.onnx is None:
+        raise ConfigError(f"the {act.name} activation declares no ONNX form (its registry "
+                          "entry's onnx=); it cannot be exported to ONNX")
+    if callable(act.onnx):
+        return act.onnx(g, x, **options)
+    attrs = {act.onnx_options[k]: v for k, v in options.items() if k in act.onnx_options}
+    return g.op(act.onnx, [x], hint="h", **attrs)
 
 
 def _metadata(module, standardize) -> dict:

@@ -1,71 +1,79 @@
 """PyTorch exchange: ``to_torch`` and ``from_torch`` for Sequential stacks of Linear layers.
 
 The two libraries share conventions (W of shape (out, in), ``x @ W.T + b``), so a layer moves
-across by copying its arrays; an activation by picking its twin. chainrule's GELU is the tanh
-form, so it maps to ``torch.nn.GELU(approximate="tanh")`` and nothing else. The step has no
-PyTorch layer: ``to_torch`` builds a small ``Step`` module whose backward is the same choice of
-derivative (true zero, straight-through or sigmoid surrogate) as chainrule's.
+across by copying its arrays; an activation by the twin its registry entry declares
+(``chainrule.activations``: a torch.nn class and how options map to its arguments). chainrule's
+GELU is the tanh form, so it maps to ``torch.nn.GELU(approximate="tanh")`` and nothing else.
+An activation torch lacks (the step) gets a small torch module built from the entry's
+``torch_forward``, whose backward is the same choice of derivative as chainrule's.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from chainrule import nn
+from chainrule import activations, nn
 from chainrule.errors import ConfigError, require
 from chainrule.interop._layers import as_module, dtype_of, export_layers
 
-_TORCH_STEP = None
+_OWN_CLASSES: dict = {}  # Activation -> the torch.nn.Module class built for it
 
 
 def _torch():
     return require("torch", "torch")
 
 
-def torch_step_class():
-    """The ``torch.nn.Module`` used for chainrule's Step (built once, when torch is loaded)."""
-    global _TORCH_STEP
-    if _TORCH_STEP is None:
+def torch_activation_class(act):
+    """The ``torch.nn.Module`` class of a registered activation that torch lacks (the step),
+    built once from the entry's ``torch_forward``; its backward follows the same options
+    (the step's derivative policy) as chainrule's."""
+    act = activations.get(act)
+    cls = _OWN_CLASSES.get(act)
+    if cls is None:
         torch = _torch()
+        keys = tuple(act.options)
 
-        class Step(torch.nn.Module):
-            """Heaviside step 1{x >= 0}; ``derivative`` is what backward uses (as chainrule)."""
+        def __init__(self, *args, **options):
+            torch.nn.Module.__init__(self)
+            options.update(zip(keys, args))
+            for key, value in act.resolve(options).items():
+                setattr(self, key, value)
 
-            def __init__(self, derivative: str = "zero"):
-                super().__init__()
-                if derivative not in ("zero", "straight_through", "sigmoid"):
-                    raise ValueError(f"unknown step derivative {derivative!r}")
-                self.derivative = derivative
+        def forward(self, x):
+            return act.torch_forward(torch, x, **{k: getattr(self, k) for k in keys})
 
-            def forward(self, x):
-                y = (x >= 0).to(x.dtype)
-                if self.derivative == "zero":
-                    return y + 0 * x  # keeps the graph connected: the gradient is exactly 0
-                surrogate = x if self.derivative == "straight_through" else torch.sigmoid(x)
-                return surrogate + (y - surrogate).detach()  # value y, gradient of surrogate
+        def extra_repr(self):
+            return ", ".join(f"{k}={getattr(self, k)!r}" for k in keys)
 
-            def extra_repr(self):
-                return f"derivative={self.derivative!r}"
-
-        _TORCH_STEP = Step
-    return _TORCH_STEP
+        cls = _OWN_CLASSES[act] = type(act.module, (torch.nn.Module,), {
+            "__init__": __init__, "forward": forward, "extra_repr": extra_repr,
+            "__doc__": act.doc, "chainrule_activation": act})
+    return cls
 
 
-def _activation_to_torch(layer):
-    torch = _torch()
-    tnn = torch.nn
-    kind = type(layer).__name__
-    if kind == "LeakyReLU":
-        return tnn.LeakyReLU(negative_slope=layer.negative_slope)
-    if kind == "GELU":
-        return tnn.GELU(approximate="tanh")
-    if kind == "Softmax":
-        return tnn.Softmax(dim=layer.axis)
-    if kind == "Dropout":
-        return tnn.Dropout(p=layer.p)
-    if kind == "Step":
-        return torch_step_class()(layer.derivative)
-    return getattr(tnn, kind)()  # ReLU, Sigmoid, Tanh, Identity, Softplus share the name
+def torch_twin(layer) -> tuple:
+    """``(torch class name, constructor arguments)`` of a chainrule layer other than Linear."""
+    if isinstance(layer, nn.Dropout):
+        return "Dropout", {"p": layer.p}
+    act, options = layer.activation, layer.options
+    if act.torch is not None:
+        kwargs = {act.torch_options[k]: v for k, v in options.items() if k in act.torch_options}
+        return act.torch, {**kwargs, **act.torch_fixed}
+    if act.torch_forward is not None:
+        return act.module, dict(options)
+    raise ConfigError(f"the {act.name} activation declares no PyTorch twin (its registry "
+                      "entry's torch= or torch_forward=); it cannot be exported to PyTorch")
+
+
+def torch_class(name: str):
+    """The torch class called ``name``: torch.nn's, or one built for a chainrule activation."""
+    act = activations.by_module(name)
+    if act is not None and act.torch is None and act.torch_forward is not None:
+        return torch_activation_class(act)
+    cls = getattr(_torch().nn, name, None)
+    if cls is None:
+        raise ConfigError(f"torch.nn has no layer {name!r}")
+    return cls
 
 
 def to_torch(model, standardize: bool = True):
@@ -94,7 +102,8 @@ def to_torch(model, standardize: bool = True):
                     lin.bias.copy_(torch.from_numpy(np.array(layer.bias.data)))
             modules.append(lin)
         else:
-            modules.append(_activation_to_torch(layer))
+            name, kwargs = torch_twin(layer)
+            modules.append(torch_class(name)(**kwargs))
     return torch.nn.Sequential(*modules).train(as_module(model).training)
 
 
@@ -109,38 +118,41 @@ def _flatten_torch(module, path=""):
 
 
 def _unsupported(path, module, why=""):
-    return ConfigError(
-        f"from_torch cannot convert layer {type(module).__name__} at '{path}'{why}; supported: "
-        "nn.Sequential of Linear, ReLU, Sigmoid, Tanh, LeakyReLU, Identity, Softplus, "
-        "GELU(approximate='tanh'), Softmax, Dropout and chainrule's Step"
-    )
+    known = ", ".join(["Linear", "Dropout", *(a.torch or f"chainrule's {a.module}"
+                                              for a in activations.all_activations()
+                                              if a.torch or a.torch_forward)])
+    return ConfigError(f"from_torch cannot convert layer {type(module).__name__} at "
+                       f"'{path}'{why}; supported: nn.Sequential of {known}")
+
+
+def _twin_of(m):
+    """The registry entry whose torch twin ``m`` is, or None."""
+    own = getattr(type(m), "chainrule_activation", None)
+    if own is not None:
+        return own
+    name = type(m).__name__
+    return next((a for a in activations.all_activations() if a.torch == name), None)
 
 
 def _activation_from_torch(path, m):
-    tnn = _torch().nn
-    if isinstance(m, (tnn.ReLU, tnn.Sigmoid, tnn.Tanh, tnn.Identity)):
-        return getattr(nn, type(m).__name__)()
-    if isinstance(m, tnn.LeakyReLU):
-        return nn.LeakyReLU(m.negative_slope)
-    if isinstance(m, tnn.Softplus):
-        if m.beta != 1:
-            raise _unsupported(path, m, f" (beta={m.beta}; chainrule's Softplus has beta=1)")
-        return nn.Softplus()  # torch's threshold only switches to x where the two agree anyway
-    if isinstance(m, tnn.GELU):
-        if m.approximate != "tanh":
-            raise _unsupported(
-                path, m, f" (approximate={m.approximate!r}: chainrule's GELU is the tanh form; "
-                "use torch.nn.GELU(approximate='tanh'))")
-        return nn.GELU()
-    if isinstance(m, tnn.Softmax):
-        if m.dim is None:
-            raise _unsupported(path, m, " (dim=None: give the softmax an explicit dim)")
-        return nn.Softmax(axis=m.dim)
-    if isinstance(m, tnn.Dropout):
+    if isinstance(m, _torch().nn.Dropout):
         return nn.Dropout(m.p)
-    if isinstance(m, torch_step_class()):
-        return nn.Step(m.derivative)
-    raise _unsupported(path, m)
+    act = _twin_of(m)
+    if act is None:
+        raise _unsupported(path, m)
+    if act.torch is None:  # chainrule's own torch class keeps the options by name
+        return nn.module_class(act)(**{k: getattr(m, k) for k in act.options})
+    for attr, value in act.torch_fixed.items():
+        if getattr(m, attr, value) != value:
+            raise _unsupported(path, m, f" ({attr}={getattr(m, attr)!r}: chainrule's "
+                               f"{act.module} has {attr}={value!r})")
+    options = {}
+    for option, attr in act.torch_options.items():
+        value = getattr(m, attr, None)
+        if value is None:
+            raise _unsupported(path, m, f" ({attr}=None: give it an explicit {attr})")
+        options[option] = value
+    return nn.module_class(act)(**options)
 
 
 def from_torch(module):

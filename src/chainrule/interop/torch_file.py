@@ -18,27 +18,18 @@ import numpy as np
 from chainrule import nn
 from chainrule.errors import ConfigError, ModelFileError, require
 from chainrule.interop._layers import dtype_of, export_layers
+from chainrule.interop.torch_bridge import torch_class, torch_twin
 
 FORMAT = "chainrule-torch"
 VERSION = "1"
 
 
 def _spec(layer) -> dict:
-    kind = type(layer).__name__
     if isinstance(layer, nn.Linear):
         return {"type": "Linear", "in_features": layer.in_features,
                 "out_features": layer.out_features, "bias": layer.bias is not None}
-    if kind == "LeakyReLU":
-        return {"type": kind, "negative_slope": layer.negative_slope}
-    if kind == "GELU":
-        return {"type": kind, "approximate": "tanh"}
-    if kind == "Softmax":
-        return {"type": kind, "dim": layer.axis}
-    if kind == "Dropout":
-        return {"type": kind, "p": layer.p}
-    if kind == "Step":
-        return {"type": kind, "derivative": layer.derivative}
-    return {"type": kind}
+    name, kwargs = torch_twin(layer)
+    return {"type": name, **kwargs}
 
 
 def save_torch(model, path, standardize: bool = True) -> Path:
@@ -82,8 +73,6 @@ def load_torch(path):
     require("safetensors", "io")
     from safetensors import SafetensorError, safe_open
 
-    from chainrule.interop.torch_bridge import torch_step_class
-
     p = Path(path)
     if not p.is_file():
         raise ModelFileError(f"PyTorch file not found: {path}")
@@ -103,11 +92,10 @@ def load_torch(path):
         for spec in specs:
             kwargs = dict(spec)
             kind = kwargs.pop("type")
-            cls = torch_step_class() if kind == "Step" else getattr(torch.nn, kind)
-            modules.append(cls(**kwargs))
+            modules.append(torch_class(kind)(**kwargs))
         model = torch.nn.Sequential(*modules).to(getattr(torch, meta.get("dtype", "float32")))
         model.load_state_dict(state)
-    except (KeyError, TypeError, AttributeError, RuntimeError, ValueError) as exc:
+    except (KeyError, TypeError, AttributeError, RuntimeError, ValueError, ConfigError) as exc:
         raise _bad(path, f"its layer list does not match its weights: {exc}") from exc
     return model.eval()
 
