@@ -626,7 +626,7 @@ def test_fit_batches_records_history_and_metrics_when_not_lean():
         Trainer(nn.MLP([2, 4, 1], seed=0), quiet=True).fit_batches(Batches(X, y, 50), 1)
 
 
-def test_lean_full_batch_epochs_call_only_the_hooks_callbacks_define():
+def test_each_epoch_trains_in_training_mode_even_after_a_callback_evaluated():
     from chainrule.training.batches import Batches
 
     X, y = MOONS.X.astype(np.float32), MOONS.y

@@ -185,9 +185,9 @@ class MLPBase(BaseEstimator):
 
         alpha = float(self.alpha)
         weights = [lin.weight for lin in self.model_.linears]
-        epochs = _Epochs(self, n, X_val, t_val, incremental)
+        bookkeeping = _Epochs(self, n, X_val, t_val, incremental)
         trainer = Trainer(self.model_, loss=self._loss, optimizer=self._optimizer,
-                          callbacks=[epochs], lean=True,
+                          callbacks=[bookkeeping], lean=True,
                           penalty=_L2Penalty(weights, alpha) if alpha else None)
         self.n_iter_ = 0  # per call, as in scikit-learn (loss_curve_ and t_ keep growing)
         try:
@@ -199,7 +199,7 @@ class MLPBase(BaseEstimator):
                 f"{type(self).__name__}: the training loss became {err.loss} at iteration "
                 f"{err.epoch}; lower learning_rate_init (now {self.learning_rate_init}) "
                 "or standardise the features (sklearn.preprocessing.StandardScaler)") from None
-        if not (incremental or epochs.converged) and self.n_iter_ == self.max_iter:
+        if not (incremental or bookkeeping.converged) and self.n_iter_ == self.max_iter:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                           "reached and the optimization hasn't converged yet.",
                           ConvergenceWarning, stacklevel=3)
@@ -278,10 +278,9 @@ class _L2Penalty:
         self.scratch = [np.empty_like(w.data) for w in weights]
 
     def __call__(self, n_batch: int) -> float:
-        values = 0.0
+        values, scale = 0.0, self.alpha / n_batch
         for w, tmp in zip(self.weights, self.scratch):
-            flat = w.data.reshape(-1)
-            values += float(flat @ flat)
-            np.multiply(w.data, self.alpha / n_batch, out=tmp)
-            w.grad += tmp
+            values += float(np.vdot(w.data, w.data))  # vdot: flat, without a reshape
+            np.multiply(w.data, scale, out=tmp)
+            np.add(w.grad, tmp, out=w.grad)
         return 0.5 * self.alpha * values / n_batch
