@@ -269,3 +269,52 @@ def test_pickled_estimator_keeps_training_where_it_left_off():
     copy.partial_fit(X, y)  # same weights, same Adam moments, same batch order
     np.testing.assert_array_equal(copy.predict_proba(X), clf.predict_proba(X))
     assert len(copy.loss_curve_) == len(clf.loss_curve_) == 4
+
+
+# ----- one training loop
+def _spy_on_the_trainer(monkeypatch):
+    """Record every Trainer.fit_batches run: (trainer, steps taken, batches per epoch)."""
+    from chainrule.training.fit import Trainer
+
+    runs, real = [], Trainer.fit_batches
+
+    def spy(self, batches, *args, **kwargs):
+        history = real(self, batches, *args, **kwargs)
+        runs.append((self, self.step, len(batches)))
+        return history
+
+    monkeypatch.setattr(Trainer, "fit_batches", spy)
+    return runs
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_the_estimators_train_in_chainrules_one_loop(monkeypatch, solver):
+    runs = _spy_on_the_trainer(monkeypatch)
+    X, y = _iris()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier(hidden_layer_sizes=(8,), batch_size=64, max_iter=4, solver=solver,
+                            random_state=0).fit(X, y)
+    (trainer, steps, per_epoch), = runs
+    assert per_epoch == 3 and steps == clf.n_iter_ * 3 == 12
+    assert trainer.optimizer is clf._optimizer and trainer.model is clf.model_
+    assert trainer.penalty is not None and trainer.lean
+    # the flat optimizer path over the network's own parameters (no private flat buffer)
+    assert clf._optimizer._flat
+    assert set(clf._optimizer.state) == set(clf.model_.parameters())
+    clf.partial_fit(X, y)
+    assert runs[-1][1] == 3  # partial_fit: one epoch of the same loop
+    MLPRegressor(hidden_layer_sizes=(4,), max_iter=2, alpha=0.0).partial_fit(X, y)
+    assert runs[-1][0].penalty is None  # alpha=0: no penalty term at all
+
+
+def test_divergence_is_reported_in_the_estimators_terms():
+    from chainrule.errors import TrainingDivergedError
+
+    X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+    reg = MLPRegressor(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=1e3,
+                       momentum=0.0, random_state=0)
+    with pytest.raises(TrainingDivergedError, match=r"MLPRegressor: the training loss became "
+                                                    r"\S+ at iteration \d+; lower "
+                                                    r"learning_rate_init \(now 1000.0\)"):
+        reg.fit(X * 1e3, y * 1e3)

@@ -422,3 +422,66 @@ def test_buffers_are_allocated_once_and_mixed_dtypes_work():
     mixed.step()
     assert b.dtype == np.float64
     np.testing.assert_allclose(b.data, before - 0.1, rtol=1e-6)  # Adam's first step is lr*sign
+
+
+# ---------------------------------------------------------------- the flat path
+
+FLAT_CASES = [
+    ("SGD", dict(lr=0.1, momentum=0.9)),
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("SGD", dict(lr=0.1, momentum=0.5, dampening=0.3)),
+    ("SGD", dict(lr=0.1, weight_decay=0.1)),
+    ("Adam", dict(lr=0.05, weight_decay=0.1)),
+    ("AdamW", dict(lr=0.05)),
+    ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1)),
+]
+
+
+@pytest.mark.parametrize("name,kw", FLAT_CASES)
+def test_the_flat_path_gives_the_per_parameter_updates_bit_for_bit(name, kw):
+    """Every parameter with a gradient: one flat update for the group. A parameter that never
+    gets one (``idle``) keeps the twin on the per-parameter path; the results are equal."""
+    rng = np.random.default_rng(0)
+    inits = [rng.standard_normal(s).astype(np.float32) for s in [(4, 3), (4,), (2, 4), (2,)]]
+    flat = [nn.Parameter(a.copy()) for a in inits]
+    per = [nn.Parameter(a.copy()) for a in inits]
+    idle = nn.Parameter(np.zeros(3, np.float32))
+    opt_flat = getattr(optim, name)(flat, **kw)
+    opt_per = getattr(optim, name)(per + [idle], **kw)
+    for _ in range(6):
+        for p, q in zip(flat, per):
+            p.grad = rng.standard_normal(p.data.shape).astype(np.float32)
+            q.grad = p.grad.copy()
+        opt_flat.step()
+        opt_per.step()
+    assert opt_flat._flat and not opt_per._flat  # each took the path it was meant to
+    for p, q in zip(flat, per):
+        np.testing.assert_array_equal(p.data, q.data)
+    for p, q in zip(flat, per):
+        for k, v in opt_flat.state.get(p, {}).items():
+            np.testing.assert_array_equal(v, opt_per.state[q][k])
+
+
+def test_an_unpickled_optimizer_rebuilds_its_flat_buffers_and_continues_identically():
+    import pickle
+
+    rng = np.random.default_rng(1)
+    params = [nn.Parameter(rng.standard_normal(s).astype(np.float32)) for s in [(3, 2), (3,)]]
+    opt = optim.Adam(params, lr=0.1)
+
+    def step(o, ps, g):
+        for p, gi in zip(ps, g):
+            p.grad = gi.copy()
+        o.step()
+
+    grads = [[rng.standard_normal(p.data.shape).astype(np.float32) for p in params]
+             for _ in range(4)]
+    for g in grads[:2]:
+        step(opt, params, g)
+    copy_params, copy = pickle.loads(pickle.dumps((params, opt)))
+    assert copy._flat == {}  # the cache, keyed by id(group), is not carried over
+    for g in grads[2:]:
+        step(opt, params, g)
+        step(copy, copy_params, g)
+    for p, q in zip(params, copy_params):
+        np.testing.assert_array_equal(p.data, q.data)

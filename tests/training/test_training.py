@@ -690,6 +690,133 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path):
     assert evaluate(model, MOONS.X, MOONS.y)["accuracy"] > 0.5
 
 
+# ------------------------------------------------------------------ fit_batches: ready-made batches
+
+
+def _hand_loop(model, opt, X, y, batch, epochs, orders, alpha):
+    """What fit_batches must do, written out: forward, loss, backward, penalty, step."""
+    losses = []
+    for epoch in range(epochs):
+        index = orders(epoch)
+        Xs, ys = X[index], y[index]
+        for start in range(0, len(X), batch):
+            xb, yb = Xs[start:start + batch], ys[start:start + batch]
+            loss = F.cross_entropy(model(cr.Tensor(xb)), yb)
+            loss.backward()
+            w = model.linears[0].weight
+            w.grad += alpha * w.data
+            losses.append(float(loss.data) + alpha * float(np.sum(w.data ** 2)) / 2)
+            opt.step()
+            opt.zero_grad()
+    return losses
+
+
+def test_fit_batches_is_the_loop_with_the_callers_order_and_penalty():
+    from chainrule.training.batches import Batches
+
+    X, y = MOONS.X.astype(np.float32), MOONS.y
+    orders = lambda epoch: np.random.default_rng(epoch).permutation(len(X))  # noqa: E731
+    a, b = _mlp(seed=3), _mlp(seed=3)
+    expected = _hand_loop(a, optim.Adam(a.parameters(), lr=0.01), X, y, 64, 3, orders, 0.1)
+    seen, sizes = [], []
+
+    def penalty(n):
+        sizes.append(n)
+        w = b.linears[0].weight
+        w.grad += 0.1 * w.data
+        return 0.1 * float(np.sum(w.data ** 2)) / 2
+
+    trainer = Trainer(b, optimizer=optim.Adam(b.parameters(), lr=0.01), penalty=penalty,
+                      lean=True, callbacks=[LambdaCallback(
+                          on_batch_end=lambda t: seen.append(t.loss_value))])
+    history = trainer.fit_batches(Batches(X, y, 64, order=orders), epochs=3)
+    assert seen == expected  # bit for bit, penalty included
+    assert _same(_weights(a), _weights(b))
+    assert sizes == [64, 64, 64, 8] * 3 and trainer.step == 12 and trainer.epoch == 3
+    # lean: no metrics, no history records; the epoch's mean loss is in logs
+    assert len(history) == 0 and trainer.metric_names == []
+    assert trainer.logs["loss"] == pytest.approx(np.average(seen[-4:], weights=[64, 64, 64, 8]))
+
+
+def test_fit_batches_records_history_and_metrics_when_not_lean():
+    from chainrule.training.batches import Batches
+
+    X, y = MOONS.X.astype(np.float32), MOONS.y
+    trainer = Trainer(_mlp(), quiet=True)
+    history = trainer.fit_batches(Batches(X, y, 50), epochs=2)
+    assert len(history) == 2 and "accuracy" in history.last
+    assert history.last["loss"] == trainer.logs["loss"]
+    # the task's shape checks still run on the first batch
+    with pytest.raises(DataError, match="classes"):
+        Trainer(nn.MLP([2, 4, 1], seed=0), quiet=True).fit_batches(Batches(X, y, 50), 1)
+
+
+def test_each_epoch_trains_in_training_mode_even_after_a_callback_evaluated():
+    from chainrule.training.batches import Batches
+
+    X, y = MOONS.X.astype(np.float32), MOONS.y
+    model = nn.Sequential(nn.Linear(2, 8, seed=0), nn.Dropout(0.5, seed=0), nn.Linear(8, 2, seed=1))
+    calls = {"begin": 0, "end": 0, "modes": []}
+
+    def end(t):  # an evaluation that leaves the model in eval mode
+        calls["end"] += 1
+        t.model.eval()
+
+    def begin(t):
+        calls["begin"] += 1
+        calls["modes"].append(t.model.training)
+
+    trainer = Trainer(model, lean=True, callbacks=[
+        LambdaCallback(on_epoch_begin=begin, on_epoch_end=end)])
+    trainer.fit_batches(Batches(X, y, len(X)), epochs=5)
+    assert calls["begin"] == calls["end"] == 5 and trainer.step == 5
+    assert calls["modes"] == [True] * 5  # back in training mode (dropout on) every epoch
+    with pytest.raises(ConfigError, match="lean"):
+        Trainer(_mlp(), lean=True, metrics=("accuracy",))
+    with pytest.raises(ConfigError, match="penalty"):
+        Trainer(_mlp(), penalty=0.1)
+
+
+def test_check_finite_false_trains_through_a_nan_loss():
+    from chainrule.training.batches import Batches
+
+    X = np.full((8, 2), np.inf, np.float32)  # every output is NaN
+    y = np.zeros(8, np.int64)
+    with pytest.raises(TrainingDivergedError) as info:
+        Trainer(_mlp(), lean=True).fit_batches(Batches(X, y, 4), epochs=3)
+    assert info.value.epoch == 1 and info.value.batch == 1 and math.isnan(info.value.loss)
+    trainer = Trainer(_mlp(), lean=True, check_finite=False)
+    trainer.fit_batches(Batches(X, y, 4), epochs=3)
+    assert trainer.step == 6 and math.isnan(trainer.logs["loss"])
+
+
+def test_batches_orders_once_per_epoch_and_checks_its_inputs():
+    from chainrule.training.batches import Batches
+
+    X, y = np.arange(10.0).reshape(5, 2), np.arange(5)
+    epochs = []
+
+    def order(epoch):
+        epochs.append(epoch)
+        return [4, 3, 2, 1, 0]
+
+    batches = Batches(X, y, 2, order=order)
+    assert len(batches) == 3
+    assert [yb.tolist() for _, yb in batches] == [[4, 3], [2, 1], [0]]
+    batches.set_epoch(7)
+    list(batches)
+    assert epochs == [0, 7] and batches.epoch == 8
+    whole = Batches(X, y, 5)
+    (xb, yb), = list(whole)
+    assert xb is X and yb is y  # full batch, no order: no copy, no slicing
+    with pytest.raises(DataError, match="5 samples"):
+        Batches(X, y[:3], 2)
+    with pytest.raises(ConfigError, match="batch_size"):
+        Batches(X, y, 0)
+    with pytest.raises(ConfigError, match="order"):
+        Batches(X, y, 2, order=[0, 1])
+
+
 # ------------------------------------------------------------------ progress bar
 
 

@@ -46,8 +46,21 @@ class SGD(Optimizer):
                 np.subtract(d, tmp, out=d)
             return
         damp, nesterov = group["dampening"], group["nesterov"]
+        params = group["params"]
+        # A momentum buffer starts as the first gradient (torch's rule), parameter by
+        # parameter; once every parameter has one, the whole group steps at once.
+        started = not mom or all("momentum_buffer" in self.state.get(p, ()) for p in params)
+        names = ("momentum_buffer",) if mom else ()
+        flat = self._flat_group(group, names, _no_state) if started else None
+        if flat is not None:
+            g = flat.gather(params, wd)
+            step = _direction(g, flat.bufs.get("momentum_buffer"), flat.scratch, mom, damp,
+                              nesterov)
+            np.multiply(step, lr, out=flat.scratch)
+            flat.scatter(params)
+            return
         extra = 2 if (nesterov or damp) else 1
-        for p in group["params"]:
+        for p in params:
             g = p.grad
             if g is None:
                 continue
@@ -58,22 +71,36 @@ class SGD(Optimizer):
                 g = self._l2(g, d, wd, tmp)
             if mom:
                 st = self.state.get(p)
-                if st is None:
+                first = st is None or "momentum_buffer" not in st
+                if first:
                     buf = g.copy()
                     self.state[p] = {"momentum_buffer": buf}
                 else:
                     buf = st["momentum_buffer"]
-                    buf *= mom
-                    if damp:
-                        np.multiply(g, 1 - damp, out=bufs[1])
-                        buf += bufs[1]
-                    else:
-                        buf += g
-                if nesterov:
-                    np.multiply(buf, mom, out=bufs[1])
-                    np.add(g, bufs[1], out=tmp)
-                    g = tmp
-                else:
-                    g = buf
+                g = _direction(g, buf, bufs[-1], mom, damp, nesterov, first)
             np.multiply(g, lr, out=tmp)
             np.subtract(d, tmp, out=d)
+
+
+def _no_state(p) -> dict:
+    return {}
+
+
+def _direction(g, buf, tmp, mom, damp, nesterov, first=False):
+    """Update the momentum buffer in place (not on its ``first`` step, when it is g) and
+    return the direction to step along: ``buf``, or ``g + mom * buf`` (Nesterov) in ``tmp``.
+    ``tmp`` must not be ``g``."""
+    if buf is None:  # no momentum
+        return g
+    if not first:
+        buf *= mom
+        if damp:
+            np.multiply(g, 1 - damp, out=tmp)
+            buf += tmp
+        else:
+            buf += g
+    if nesterov:
+        np.multiply(buf, mom, out=tmp)
+        np.add(g, tmp, out=tmp)
+        return tmp
+    return buf

@@ -3,9 +3,11 @@
 The settings mean what they mean in ``sklearn.neural_network``: Glorot-uniform initialisation,
 ``alpha`` as the L2 penalty ``alpha / (2 n_batch) * ||W||^2`` on the weights (not the biases),
 ``batch_size="auto"`` = min(200, n), stopping when the training loss (or, with early stopping,
-the validation score) has not improved by ``tol`` for ``n_iter_no_change`` epochs. The gradients
-come from chainrule's engine (one ``backward`` per batch); the loop around it is kept tight: the
-data is permuted once per epoch and sliced into contiguous batches, nothing runs per sample.
+the validation score) has not improved by ``tol`` for ``n_iter_no_change`` epochs. The training
+loop is chainrule's one loop (``Trainer.fit_batches``), in lean mode: the estimator's Generator
+permutes the data once per epoch, the batches are contiguous slices, the L2 term is the loop's
+penalty, and scikit-learn's bookkeeping (loss_curve_, the stopping rule, early stopping) runs
+in a callback at each epoch's end.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from chainrule import nn, optim
 from chainrule.autograd import no_grad
 from chainrule.errors import ConfigError, TrainingDivergedError
 from chainrule.sklearn import _params
-from chainrule.sklearn._flat import FlatParameters
 from chainrule.tensor import Tensor
+from chainrule.training.batches import Batches
+from chainrule.training.callbacks import Callback
+from chainrule.training.fit import Trainer
 
 
 class MLPBase(BaseEstimator):
@@ -114,7 +118,8 @@ class MLPBase(BaseEstimator):
         self._best_state = None
 
     def _make_optimizer(self):
-        params = [self._flat.param]
+        # The optimizer's flat path updates every weight and bias with a few ufunc calls.
+        params = self.model_.parameters()
         if self.solver == "adam":
             return optim.Adam(params, lr=self.learning_rate_init,
                               betas=(self.beta_1, self.beta_2), eps=self.epsilon)
@@ -137,8 +142,6 @@ class MLPBase(BaseEstimator):
         if first:
             self._rng = _params.generator(self.random_state)
             self._build(X.shape[1], n_out)
-            self._flat = FlatParameters(self.model_)
-        self._flat.link()  # after unpickling, the weights are views of the buffer again
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer()
         self._train(X, target, incremental)
@@ -172,53 +175,38 @@ class MLPBase(BaseEstimator):
                 warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training "
                               "samples; it is clipped to the sample count", stacklevel=3)
             bs = int(np.clip(self.batch_size, 1, n))
-        model, opt, alpha, flat = self.model_, self._optimizer, float(self.alpha), self._flat
-        weights = flat.weights
-        penalty = np.empty_like(weights)
-        order = np.arange(n)
+        order = None
+        if self.shuffle:
+            perm = np.arange(n)
+
+            def order(epoch):  # scikit-learn's order: the Generator shuffles, once per epoch
+                self._rng.shuffle(perm)
+                return perm
+
+        alpha = float(self.alpha)
+        weights = [lin.weight for lin in self.model_.linears]
+        bookkeeping = _Epochs(self, n, X_val, t_val, incremental)
+        trainer = Trainer(self.model_, loss=self._loss, optimizer=self._optimizer,
+                          callbacks=[bookkeeping], lean=True,
+                          penalty=_L2Penalty(weights, alpha) if alpha else None)
         self.n_iter_ = 0  # per call, as in scikit-learn (loss_curve_ and t_ keep growing)
-        for _ in range(self.max_iter):
-            if self.shuffle:
-                self._rng.shuffle(order)
-                Xs, ts = X[order], target[order]  # one gather per epoch; batches are views
-            else:
-                Xs, ts = X, target
-            total = 0.0
-            for start in range(0, n, bs):
-                xb, tb = Xs[start:start + bs], ts[start:start + bs]
-                nb = xb.shape[0]
-                loss = self._loss(model(Tensor._wrap(xb)), tb)
-                loss.backward()
-                grad = flat.gather_grads()
-                value = float(loss.data)
-                if alpha:  # alpha / (2 nb) ||W||^2, and its gradient alpha / nb * W
-                    value += 0.5 * alpha * float(weights @ weights) / nb
-                    np.multiply(weights, alpha / nb, out=penalty)
-                    grad[:penalty.size] += penalty
-                opt.step()
-                total += value * nb
-            self._end_epoch(total / n, n, X_val, t_val)
-            if self._no_improvement_count > self.n_iter_no_change:
-                if self.verbose:
-                    what = "Validation score" if self.early_stopping else "Training loss"
-                    print(f"{what} did not improve more than tol={self.tol:f} for "
-                          f"{self.n_iter_no_change} consecutive epochs. Stopping.")
-                break
-            if incremental:
-                break
-            if self.n_iter_ == self.max_iter:
-                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                              "reached and the optimization hasn't converged yet.",
-                              ConvergenceWarning, stacklevel=3)
+        try:
+            trainer.fit_batches(Batches(X, target, bs, order), epochs=self.max_iter,
+                                task="classification" if self._loss_name == "ce"
+                                else "regression")
+        except TrainingDivergedError as err:
+            raise TrainingDivergedError(
+                f"{type(self).__name__}: the training loss became {err.loss} at iteration "
+                f"{err.epoch}; lower learning_rate_init (now {self.learning_rate_init}) "
+                "or standardise the features (sklearn.preprocessing.StandardScaler)") from None
+        if not (incremental or bookkeeping.converged) and self.n_iter_ == self.max_iter:
+            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                          "reached and the optimization hasn't converged yet.",
+                          ConvergenceWarning, stacklevel=3)
         if self.early_stopping and self._best_state is not None:
             self.model_.load_state_dict(self._best_state)
 
     def _end_epoch(self, loss, n, X_val, t_val):
-        if not np.isfinite(loss):
-            raise TrainingDivergedError(
-                f"{type(self).__name__}: the training loss became {loss} at iteration "
-                f"{self.n_iter_ + 1}; lower learning_rate_init (now {self.learning_rate_init}) "
-                "or standardise the features (sklearn.preprocessing.StandardScaler)")
         self.n_iter_ += 1
         self.t_ += n
         self.loss_ = loss
@@ -258,3 +246,41 @@ class MLPBase(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         return tags
+
+
+class _Epochs(Callback):
+    """scikit-learn's bookkeeping after each epoch, and its stopping rule."""
+
+    def __init__(self, est, n, X_val, t_val, incremental):
+        self.est, self.n, self.X_val, self.t_val = est, n, X_val, t_val
+        self.incremental = incremental
+        self.converged = False
+
+    def on_epoch_end(self, trainer):
+        est = self.est
+        est._end_epoch(trainer.logs["loss"], self.n, self.X_val, self.t_val)
+        if est._no_improvement_count > est.n_iter_no_change:
+            if est.verbose:
+                what = "Validation score" if est.early_stopping else "Training loss"
+                print(f"{what} did not improve more than tol={est.tol:f} for "
+                      f"{est.n_iter_no_change} consecutive epochs. Stopping.")
+            self.converged = trainer.stop_training = True
+        elif self.incremental:  # partial_fit: one epoch
+            trainer.stop_training = True
+
+
+class _L2Penalty:
+    """scikit-learn's ``alpha / (2 n_batch) * sum ||W||^2`` over the weights (not the biases):
+    adds the gradient ``alpha / n_batch * W`` to each weight's grad and returns the value."""
+
+    def __init__(self, weights, alpha: float):
+        self.weights, self.alpha = weights, alpha
+        self.scratch = [np.empty_like(w.data) for w in weights]
+
+    def __call__(self, n_batch: int) -> float:
+        values, scale = 0.0, self.alpha / n_batch
+        for w, tmp in zip(self.weights, self.scratch):
+            values += float(np.vdot(w.data, w.data))  # vdot: flat, without a reshape
+            np.multiply(w.data, scale, out=tmp)
+            np.add(w.grad, tmp, out=w.grad)
+        return 0.5 * self.alpha * values / n_batch

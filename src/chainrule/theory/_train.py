@@ -1,16 +1,15 @@
-"""A small full-batch training loop for the theory experiments (forward, loss, backward, step).
+"""Full-batch training for the theory experiments, through chainrule's one training loop.
 
-The experiments fit a few hundred grid points many times over; a bare loop with no batching,
-metrics or callbacks keeps a 128-unit fit well under a second.
+The experiments fit a few hundred grid points many times over: ``Trainer.fit_batches`` in lean
+mode (no metrics, progress or history), one epoch per step, keeps a 128-unit fit well under a
+second.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from chainrule import functional as F
 from chainrule.errors import TrainingDivergedError
-from chainrule.tensor import Tensor
 
 
 def train_full_batch(net, X, y, steps: int, lr: float, on_backward=None,
@@ -19,32 +18,30 @@ def train_full_batch(net, X, y, steps: int, lr: float, on_backward=None,
 
     ``on_backward(step, net)`` runs after each backward pass, with gradients present;
     ``cosine`` anneals the learning rate to 0 over the run (a fine fit needs small last steps).
+    ``loss`` is "mse" or "cross_entropy" (integer labels).
     """
-    dtype = net.hidden.weight.dtype if hasattr(net, "hidden") else np.float32
-    Xt = Tensor(np.asarray(X, dtype=dtype))
-    if loss == "mse":
-        yt = Tensor(np.asarray(y, dtype=dtype).reshape(len(X), -1))
-    else:
-        yt = np.asarray(y)
-    from chainrule import optim  # imported here: optim sits above the theory's pure parts
+    # Imported here: optim and training sit above the theory's pure parts.
+    from chainrule import optim
+    from chainrule.training.batches import Batches
+    from chainrule.training.callbacks import LambdaCallback, SchedulerCallback
+    from chainrule.training.fit import Trainer
 
+    dtype = net.hidden.weight.dtype if hasattr(net, "hidden") else np.float32
+    X = np.asarray(X, dtype=dtype)
+    y = np.asarray(y, dtype=dtype).reshape(len(X), -1) if loss == "mse" else np.asarray(y)
     opt = optim.Adam(net.parameters(), lr=lr)
-    schedule = optim.CosineAnnealingLR(opt, T_max=max(steps, 1)) if cosine else None
     losses = []
-    for step in range(steps):
-        opt.zero_grad()
-        out = net(Xt)
-        value = F.mse_loss(out, yt) if loss == "mse" else F.cross_entropy(out, yt)
-        losses.append(float(value.data))
-        if not np.isfinite(losses[-1]):
-            raise TrainingDivergedError(f"the loss became {losses[-1]} at step {step}; lower the "
-                                        f"learning rate (lr={lr})")
-        value.backward()
-        if on_backward is not None:
-            on_backward(step, net)
-        opt.step()
-        if schedule is not None:
-            schedule.step()
+    callbacks = [LambdaCallback(on_batch_end=lambda t: losses.append(t.loss_value))]
+    if on_backward is not None:
+        callbacks.append(LambdaCallback(on_after_backward=lambda t: on_backward(t.step, t.model)))
+    if cosine:  # one epoch is one step here, so the per-epoch scheduler steps every step
+        callbacks.append(SchedulerCallback(optim.CosineAnnealingLR(opt, T_max=max(steps, 1))))
+    trainer = Trainer(net, loss=loss, optimizer=opt, callbacks=callbacks, lean=True)
+    try:
+        trainer.fit_batches(Batches(X, y, len(X)), epochs=steps)
+    except TrainingDivergedError as err:
+        raise TrainingDivergedError(f"the loss became {err.loss} at step {err.epoch - 1}; lower "
+                                    f"the learning rate (lr={lr})") from None
     return losses
 
 

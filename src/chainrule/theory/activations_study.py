@@ -20,6 +20,7 @@ from chainrule import nn
 from chainrule.errors import ConfigError
 from chainrule.tensor import Tensor
 from chainrule.theory import probes
+from chainrule.training.callbacks import Callback
 
 STUDY_ACTIVATIONS = ("sigmoid", "tanh", "relu")
 
@@ -181,47 +182,64 @@ def activation_study(dataset="spirals", depths=(2, 4, 8, 16), activations=STUDY_
     return ActivationStudy(name, width, steps, init, runs, activation_cost(activations))
 
 
-def _loss(out, y, task):
-    return F.cross_entropy(out, y) if task == "classification" else F.mse_loss(out, y)
-
-
 def _one_run(X, y, task, n_out, activation, depth, width, steps, lr, init, every, seed):
     from chainrule import optim
+    from chainrule.training.batches import Batches
+    from chainrule.training.fit import Trainer
 
     model = build_network(X.shape[1], n_out, depth, width, activation, init, seed)
-    Xt = Tensor(X)
-    yt = y if task == "classification" else Tensor(y)
+    probe = _Probe(X, every, steps)
     opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    inactive = [probes.inactive_by_layer(model, X)]
-    checkpoints, norms, losses = [], [], []
-    init_norms = None
-    times = []
-    for step in range(steps):
-        start = time.perf_counter()
-        opt.zero_grad()
-        loss = _loss(model(Xt), yt, task)
-        loss.backward()
-        elapsed = time.perf_counter() - start
-        g = probes.grad_norms(model)  # measured outside the timed part
-        if init_norms is None:
-            init_norms = g
-        if step % every == 0 or step == steps - 1:
-            checkpoints.append(step)
-            norms.append(g)
-        start = time.perf_counter()
-        opt.step()
-        times.append(elapsed + time.perf_counter() - start)
-        losses.append(float(loss.data))
-        if step % every == 0 or step == steps - 1:
-            inactive.append(probes.inactive_by_layer(model, X))
+    # check_finite=False: a run that blows up is a result of the study, recorded as NaN.
+    loss = "cross_entropy" if task == "classification" else "mse"
+    trainer = Trainer(model, loss=loss, optimizer=opt, callbacks=[probe], lean=True,
+                      check_finite=False)
+    trainer.fit_batches(Batches(X, y, len(X)), epochs=steps)
     accuracy = None
     if task == "classification":
         from chainrule.autograd import no_grad
 
         with no_grad():
-            accuracy = float(np.mean(np.argmax(model(Xt).data, axis=1) == y))
-    return DepthRun(activation, depth, init_norms, checkpoints, np.array(norms),
-                    np.array(inactive), losses, float(np.median(times)), accuracy)
+            accuracy = float(np.mean(np.argmax(model(Tensor(X)).data, axis=1) == y))
+    return DepthRun(activation, depth, probe.init_norms, probe.checkpoints,
+                    np.array(probe.norms), np.array(probe.inactive), probe.losses,
+                    float(np.median(probe.times)), accuracy)
+
+
+class _Probe(Callback):
+    """Per step (one full-batch epoch): the loss, the time of the step without the probing,
+    the gradient norms (after backward) and the inactive units (after the update) at the
+    checkpoints."""
+
+    def __init__(self, X, every, steps):
+        self.X, self.every, self.steps = X, every, steps
+        self.init_norms, self.checkpoints, self.norms = None, [], []
+        self.losses, self.times, self.inactive = [], [], []
+
+    def _checkpoint(self, step) -> bool:
+        return step % self.every == 0 or step == self.steps - 1
+
+    def on_train_begin(self, trainer):
+        self.inactive.append(probes.inactive_by_layer(trainer.model, self.X))
+
+    def on_epoch_begin(self, trainer):
+        self.start = time.perf_counter()
+
+    def on_after_backward(self, trainer):
+        self.elapsed = time.perf_counter() - self.start
+        g = probes.grad_norms(trainer.model)  # measured outside the timed part
+        if self.init_norms is None:
+            self.init_norms = g
+        if self._checkpoint(trainer.step):
+            self.checkpoints.append(trainer.step)
+            self.norms.append(g)
+        self.start = time.perf_counter()
+
+    def on_batch_end(self, trainer):
+        self.times.append(self.elapsed + time.perf_counter() - self.start)
+        self.losses.append(trainer.loss_value)
+        if self._checkpoint(trainer.step - 1):
+            self.inactive.append(probes.inactive_by_layer(trainer.model, self.X))
 
 
 def activation_cost(activations=STUDY_ACTIVATIONS, size: int = 1_000_000,

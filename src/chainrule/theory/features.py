@@ -98,8 +98,8 @@ def feature_learning(dataset="circles", hidden=(6,), activation: str = "tanh",
                      seed: int = 0) -> FeatureStudy:
     """Train ``MLP([2, *hidden, classes])`` full batch with Adam on a 2-D classification data
     set and map every hidden unit over the plane before and after."""
-    from chainrule import optim
     from chainrule.data import Dataset, load_dataset
+    from chainrule.theory._train import train_full_batch
 
     ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
     if ds.task != "classification" or ds.X.shape[1] != 2:
@@ -113,14 +113,7 @@ def feature_learning(dataset="circles", hidden=(6,), activation: str = "tanh",
               X[:, 1].min() - pad[1], X[:, 1].max() + pad[1])
     before = plane_maps(model, extent, resolution)
     acc_before = _accuracy(model, X, y)
-    opt = optim.Adam(model.parameters(), lr=lr)
-    Xt, losses = Tensor(X), []
-    for _ in range(steps):
-        opt.zero_grad()
-        loss = F.cross_entropy(model(Xt), y)
-        loss.backward()
-        opt.step()
-        losses.append(float(loss.data))
+    losses = train_full_batch(model, X, y, steps, lr, loss="cross_entropy")
     return FeatureStudy(ds.name, ds.X, y, tuple(hidden), activation, before,
                         plane_maps(model, extent, resolution), acc_before,
                         _accuracy(model, X, y), losses)

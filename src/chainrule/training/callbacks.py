@@ -1,10 +1,11 @@
 """Callbacks: code that runs at fixed points of the training loop.
 
-Per batch the loop does forward -> loss -> backward -> ``on_after_backward`` ->
+Per batch the loop does forward -> loss -> backward -> penalty -> ``on_after_backward`` ->
 optimizer.step -> zero_grad -> ``on_batch_end``. A callback reads and changes the run
 through the ``trainer`` it is handed (``.model``, ``.optimizer``, ``.epoch``, ``.step``,
-``.history``, ``.logs``, ``.stop_training``). A callback that keeps state across epochs
-returns it from ``state_dict`` so checkpoints can resume it exactly.
+``.loss_value``, ``.history``, ``.logs``, ``.stop_training``). A callback that keeps state
+across epochs returns it from ``state_dict`` so checkpoints can resume it exactly. Only the
+hooks a callback defines are called, so a callback costs nothing where it does not look.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The training loop: ``fit(model, train, ...)`` and the ``Trainer`` it runs.
 
-Per batch, exactly: forward -> loss -> backward -> ``on_after_backward`` -> optimizer.step ->
+Per batch, exactly: forward -> loss -> backward -> penalty -> ``on_after_backward`` -> step ->
 zero_grad. Batches are arrays of the model's dtype (float32), converted once and wrapped
 without a copy; metrics are read off the outputs the forward pass already computed; there
 is no per-sample Python. Epoch k's batch order is a function of (seed, k) alone, so a run
@@ -24,6 +24,7 @@ from chainrule.training.history import History
 from chainrule.training.losses import infer_task, prepare_targets, resolve_loss
 from chainrule.training.metrics import make_trackers
 from chainrule.training.predict import input_dtype, model_dtype, outputs
+from chainrule.validation import integer
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 _DEFAULT_LR = 1e-3
@@ -84,17 +85,36 @@ class Trainer:
     or the last one finished), ``epochs`` (the target), ``batch`` (within the epoch),
     ``step`` (optimizer steps so far), ``history``, ``logs`` (the current epoch's numbers),
     ``stop_training`` (set it to stop after this epoch), ``loss`` (the last batch's loss
-    Tensor), ``samples_seen`` (this epoch), ``metric_names``, ``metadata`` (a JSON-able dict
-    stored in checkpoints, e.g. how to rebuild the run).
+    Tensor), ``loss_value`` (its float, plus the penalty), ``samples_seen`` (this epoch),
+    ``metric_names``, ``metadata`` (a JSON-able dict stored in checkpoints, e.g. how to
+    rebuild the run).
+
+    ``penalty(batch_size) -> float`` (optional) runs after each backward pass: it adds its
+    gradient to the parameters' ``.grad`` and returns its value, which joins the batch's loss
+    (scikit-learn's L2 term). ``lean=True`` is for many small runs (the theory studies): no
+    metrics, no progress bar, no per-epoch history records (``logs`` still holds the epoch's
+    loss). ``check_finite=False`` keeps training through a NaN/inf loss instead of raising
+    ``TrainingDivergedError`` (for studies that record divergence).
     """
 
     def __init__(self, model, loss="cross_entropy", optimizer="adam", lr=None, metrics="auto",
-                 callbacks=(), quiet=False, metadata=None):
+                 callbacks=(), quiet=False, metadata=None, penalty=None, lean=False,
+                 check_finite=True):
         if not callable(model) or not hasattr(model, "parameters"):
             raise ConfigError(f"model must be a chainrule.nn Module, found {type(model).__name__}")
+        if penalty is not None and not callable(penalty):
+            raise ConfigError(f"penalty must be a function penalty(batch_size) -> float, found "
+                              f"{penalty!r}")
         self.model = model
         self.loss_fn, self._loss_task = resolve_loss(loss)
         self.optimizer = make_optimizer(optimizer, model, lr)
+        self.penalty = penalty
+        self.lean = bool(lean)
+        self.check_finite = bool(check_finite)
+        if self.lean:
+            if metrics not in ("auto", None, ()):
+                raise ConfigError(f"lean=True trains without metrics, found metrics={metrics!r}")
+            metrics, quiet = (), True
         self._metrics_spec = metrics
         callbacks = list(callbacks or ())
         for cb in callbacks:
@@ -116,6 +136,7 @@ class Trainer:
         self.logs = {}
         self.stop_training = False
         self.loss = None
+        self.loss_value = math.nan
         self.task = None
         self.trackers = []
         self.loader = None
@@ -209,13 +230,35 @@ class Trainer:
         for cb in self.callbacks:
             getattr(cb, hook)(self)
 
+    def fit_batches(self, batches, epochs=10, task=None) -> History:
+        """Train on ready-made batches: ``batches`` is iterated once per epoch and yields
+        ``(X, y)`` arrays as the model and the loss take them (see ``Batches``, which orders
+        the samples with a function of the caller's). ``epochs`` counts as in ``fit`` (the
+        total this trainer reaches); ``task`` ("classification", "regression", "binary") is
+        the loss's own when None. No conversion, standardizing or validation happens here.
+        """
+        self.epochs = integer(epochs, "epochs", minimum=0)
+        self.stop_training = False
+        self.task = task or self._loss_task
+        spec = self._metrics_spec
+        self.trackers = [] if self.task is None and spec in ("auto", None) \
+            else make_trackers(spec, self.task)
+        self.loader = batches
+        self.validation = None
+        self._fit_args = {"epochs": self.epochs}
+        self._run()
+        return self.history
+
     def _run(self) -> None:
         model, opt, loss_fn, loader = self.model, self.optimizer, self.loss_fn, self.loader
-        trackers, callbacks = self.trackers, self.callbacks
-        # Per-batch hooks: only the callbacks that define them cost a call per batch.
-        after_backward = [cb.on_after_backward for cb in callbacks
-                          if _overrides(cb, "on_after_backward")]
-        batch_end = [cb.on_batch_end for cb in callbacks if _overrides(cb, "on_batch_end")]
+        trackers, callbacks, penalty = self.trackers, self.callbacks, self.penalty
+        check_finite = self.check_finite
+        # Per-batch and per-epoch hooks: only the callbacks that define them cost a call (a
+        # full-batch theory run has thousands of one-batch epochs).
+        after_backward = _hooks(callbacks, "on_after_backward")
+        batch_end = _hooks(callbacks, "on_batch_end")
+        epoch_begin = _hooks(callbacks, "on_epoch_begin")
+        self._epoch_end_hooks = _hooks(callbacks, "on_epoch_end")
         set_epoch = getattr(loader, "set_epoch", None)
         wrap = Tensor._wrap
         checked_shapes = False
@@ -226,17 +269,23 @@ class Trainer:
         try:
             self._call("on_train_begin")
             opt.zero_grad()
+            model.train()
             while self.epoch < self.epochs and not self.stop_training:
                 self.epoch += 1
                 self.batch = self.samples_seen = 0
                 self._loss_sum = 0.0
                 for t in trackers:
                     t.reset()
-                model.train()
-                self._call("on_epoch_begin")
+                # Back to training mode only if a callback left the model in eval: walking
+                # every module each epoch would cost more than a small network's step.
+                if not getattr(model, "training", False):
+                    model.train()
+                for hook in epoch_begin:
+                    hook(self)
                 t0 = time.perf_counter()
                 if set_epoch is not None:
                     set_epoch(self.epoch - 1)  # epoch k's order depends on (seed, k) only
+                # One step: forward -> loss -> backward -> penalty -> hooks -> step -> zero_grad.
                 for xb, yb in loader:
                     out = model(wrap(xb))
                     if not checked_shapes:
@@ -244,20 +293,22 @@ class Trainer:
                         checked_shapes = True
                     loss = loss_fn(out, yb)
                     value = float(loss.data)
-                    if not math.isfinite(value):
-                        self._diverged(value)
                     self.loss = loss
                     loss.backward()
+                    n = len(xb)
+                    if penalty is not None:
+                        value += penalty(n)
+                    if check_finite and not math.isfinite(value):
+                        self._diverged(value)
+                    self.loss_value = value
                     for hook in after_backward:
                         hook(self)
                     opt.step()
                     opt.zero_grad()
-                    n = len(xb)
                     self._loss_sum += value * n
                     self.samples_seen += n
-                    out_data = out.data
                     for t in trackers:
-                        t.update(out_data, yb)
+                        t.update(out.data, yb)
                     self.step += 1
                     self.batch += 1
                     for hook in batch_end:
@@ -273,6 +324,8 @@ class Trainer:
 
     def _check_first_batch(self, out, yb) -> None:
         """Catch silent broadcasting: regression outputs and targets must have one shape."""
+        if self.task is None:  # a loss function of the caller's: it knows its targets
+            return
         if self.task in ("regression", "binary"):
             if out.shape != yb.shape:
                 raise DataError(
@@ -290,6 +343,11 @@ class Trainer:
 
     def _end_epoch(self, t0: float) -> None:
         logs = {"epoch": self.epoch, "loss": self._loss_sum / max(self.samples_seen, 1)}
+        if self.lean:  # no metrics, timing or history record: the epoch's loss is the news
+            self.logs = logs
+            for hook in self._epoch_end_hooks:
+                hook(self)
+            return
         for t in self.trackers:
             logs[t.name] = t.result()
         train_seconds = time.perf_counter() - t0
@@ -302,7 +360,8 @@ class Trainer:
             logs["lr"] = float(groups[0]["lr"])
         self.logs = logs
         self.history.append(logs)
-        self._call("on_epoch_end")
+        for hook in self._epoch_end_hooks:
+            hook(self)
 
     def _validate(self) -> dict:
         X, y = self.validation
@@ -330,7 +389,7 @@ class Trainer:
             f"training diverged at epoch {self.epoch} (batch {self.batch + 1}): the loss "
             f"became {value}; {hint}, or standardize the inputs{kept}"
         )
-        err.epoch = self.epoch
+        err.epoch, err.batch, err.loss = self.epoch, self.batch + 1, value
         err.history = self.history
         raise err
 
@@ -399,6 +458,11 @@ class Trainer:
         from chainrule.training.checkpoint import save_checkpoint
 
         return save_checkpoint(path, self.state_dict())
+
+
+def _hooks(callbacks, hook: str) -> list:
+    """The bound ``hook`` of every callback that defines it, in the callbacks' order."""
+    return [getattr(cb, hook) for cb in callbacks if _overrides(cb, hook)]
 
 
 def _overrides(cb, hook: str) -> bool:
