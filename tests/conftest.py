@@ -3,7 +3,9 @@
 - ``rng``: a seeded NumPy Generator, fresh per test;
 - ``tiny_classification`` / ``tiny_regression``: small (X, y) arrays with structure to learn;
 - ``tiny_model``: an ``MLP([2, 8, 3])`` trained a few epochs on ``tiny_classification``;
-- ``torch``: PyTorch, or the test is skipped where it is not installed.
+- ``torch``: PyTorch, or the test is skipped where it is not installed;
+- ``swish``: the activation z * sigmoid(z), registered through the public extension point for
+  the test and removed after it.
 """
 
 from __future__ import annotations
@@ -51,3 +53,36 @@ def tiny_model(tiny_classification):
 @pytest.fixture
 def torch():
     return pytest.importorskip("torch")
+
+
+def _swish_forward(z):
+    s = 0.5 * (1 + np.tanh(0.5 * z))
+    return z * s, (z, s)
+
+
+def _swish_vjp(g, saved, needs):
+    z, s = saved
+    return (g * (s + z * s * (1 - s)),)
+
+
+def _d_swish(z):
+    s = 1 / (1 + np.exp(-z))
+    return s + z * s * (1 - s)
+
+
+@pytest.fixture
+def swish():
+    """A new activation, declared once: its row of the chain-rule table and its registry entry."""
+    import chainrule as cr
+    from chainrule import activations
+
+    prim = cr.Primitive("swish", _swish_forward, _swish_vjp,
+                        formulas=("dJ/dx = dJ/dy * (s + x s (1 - s)), s = sigmoid(x)",),
+                        role="activation")
+    act = activations.register(activations.Activation(
+        "swish", prim, module="Swish", formula="z * sigmoid(z)",
+        value=lambda z: z / (1 + np.exp(-z)), derivative=_d_swish,
+        torch="SiLU", onnx=lambda g, x: g.op("Mul", [x, g.op("Sigmoid", [x])], hint="h"),
+        color="#bcbd22"))
+    yield act
+    activations.unregister("swish")

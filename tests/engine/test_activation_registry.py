@@ -80,30 +80,6 @@ def test_init_gains_are_torchs(torch):
         torch.nn.init.calculate_gain("leaky_relu", 0.2))
 
 
-def _swish_forward(z):
-    s = 0.5 * (1 + np.tanh(0.5 * z))
-    return z * s, (z, s)
-
-
-def _swish_vjp(g, saved, needs):
-    z, s = saved
-    return (g * (s + z * s * (1 - s)),)
-
-
-@pytest.fixture
-def swish():
-    prim = cr.Primitive("swish", _swish_forward, _swish_vjp,
-                        formulas=("dJ/dx = dJ/dy * (s + x s (1 - s)), s = sigmoid(x)",))
-    act = activations.register(activations.Activation(
-        "swish", prim, module="Swish", formula="z * sigmoid(z)",
-        value=lambda z: z / (1 + np.exp(-z)),
-        derivative=lambda z: (1 + np.exp(-z) + z * np.exp(-z)) / (1 + np.exp(-z)) ** 2,
-        torch="SiLU", onnx=lambda g, x: g.op("Mul", [x, g.op("Sigmoid", [x])]),
-        color="#bcbd22"))
-    yield act
-    activations.unregister("swish")
-
-
 def test_a_registered_activation_is_a_function_a_module_and_an_mlp_choice(swish):
     z = _z()
     np.testing.assert_allclose(F.swish(z).data, swish.value(z), rtol=1e-12)

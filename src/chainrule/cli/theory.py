@@ -7,6 +7,7 @@ Each command prints its numbers and writes its figures (PNG and SVG) and one sel
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 
 from chainrule.errors import ConfigError
@@ -160,14 +161,13 @@ def run_approx(args) -> int:
 
 
 def run_activations(args) -> int:
-    from chainrule.theory.activations_study import INITS, STUDY_ACTIVATIONS, activation_study
+    from chainrule.theory.activations_study import INITS, STUDY_CHOICES, activation_study
     from chainrule.theory.reports import activations_report, summary_of_first_layer
 
     if args.init not in INITS:
         raise ConfigError(f"unknown --init {args.init!r}; choose one of {', '.join(INITS)}")
     study = activation_study(args.dataset, parse_int_list(args.depths, "--depths"),
-                             _names(args.activations, STUDY_ACTIVATIONS + ("softplus",),
-                                    "activation"),
+                             _names(args.activations, STUDY_CHOICES, "activation"),
                              width=args.width, steps=args.steps, lr=args.lr, init=args.init,
                              seed=args.seed)
     print(study)
@@ -193,6 +193,10 @@ def run_features(args) -> int:
 
 
 def register(sub) -> None:
+    from chainrule.theory.activations_study import STUDY_ACTIVATIONS, STUDY_CHOICES
+    from chainrule.theory.approximation import SWEEP_ACTIVATIONS
+    from chainrule.theory.features import feature_learning
+
     p = sub.add_parser("exercises", help="answer the recitation's Questions 1-3 with live "
                        "evidence", description="Run Questions 1-3 and print each answer with "
                        "its evidence, computed now.")
@@ -208,7 +212,8 @@ def register(sub) -> None:
     p.add_argument("--units", default="1,2,4,...,128",
                    help="widths N, e.g. 1,2,4,...,128 or 2,8,32 (default 1,2,4,...,128)")
     p.add_argument("--activation", default="all",
-                   help="sigmoid, tanh, relu, step (constructed), comma-separated, or all")
+                   help=f"{', '.join(SWEEP_ACTIVATIONS)} (the step network is constructed), "
+                        "comma-separated, or all")
     p.add_argument("--domain", default=None, help="lo,hi (or lo1,hi1,lo2,hi2 for 2-D targets)")
     p.add_argument("--steps", type=_whole(1), default=1000)
     p.add_argument("--lr", type=_rate, default=0.003)
@@ -222,8 +227,9 @@ def register(sub) -> None:
                        "and record gradient norms, inactive units, loss and time per step.")
     p.add_argument("--dataset", default="spirals", help="a data set name (default spirals)")
     p.add_argument("--depths", default="2,4,8,16", help="hidden layers, e.g. 2,4,8,16")
-    p.add_argument("--activations", default="sigmoid,tanh,relu",
-                   help="comma-separated: sigmoid, tanh, relu, softplus, or all")
+    p.add_argument("--activations", default=",".join(STUDY_ACTIVATIONS),
+                   help=f"comma-separated: {', '.join(STUDY_CHOICES)}, or all (default "
+                        f"{','.join(STUDY_ACTIVATIONS)})")
     p.add_argument("--width", type=_whole(1), default=32)
     p.add_argument("--steps", type=_whole(1), default=200)
     p.add_argument("--lr", type=_rate, default=0.02)
@@ -238,7 +244,9 @@ def register(sub) -> None:
                        "data set and draw each hidden unit's activation over the input plane.")
     p.add_argument("--dataset", default="circles", help="a 2-D classification data set")
     p.add_argument("--hidden", default="6", help="hidden layer sizes, e.g. 6 or 8,4")
-    p.add_argument("--activation", default="tanh")
+    default = inspect.signature(feature_learning).parameters["activation"].default
+    p.add_argument("--activation", default=default, help=f"the hidden activation (default "
+                   f"{default})")
     p.add_argument("--steps", type=_whole(1), default=400)
     p.add_argument("--lr", type=_rate, default=0.03)
     p.add_argument("--seed", type=_whole(0), default=0)

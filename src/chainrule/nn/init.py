@@ -60,7 +60,7 @@ def calculate_fan_in_and_fan_out(tensor) -> tuple:
 _OTHER_GAINS = {"conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0, "selu": 3.0 / 4}
 
 
-def calculate_gain(nonlinearity: str = "leaky_relu", param=None) -> float:
+def calculate_gain(nonlinearity: str = activations.LEAKY_RELU.name, param=None) -> float:
     """The recommended gain for ``nonlinearity`` (``torch.nn.init.calculate_gain``); ``param``
     is the activation's one numeric option (leaky_relu's negative slope)."""
     if nonlinearity in _OTHER_GAINS:
@@ -123,26 +123,26 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
 
 
 def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu", rng=None):
+                     nonlinearity: str = activations.LEAKY_RELU.name, rng=None):
     """U(-b, b), b = gain * sqrt(3 / fan) (He et al., 2015). ``a`` is the leaky slope."""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, rng)
 
 
 def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu", rng=None):
+                    nonlinearity: str = activations.LEAKY_RELU.name, rng=None):
     """N(0, std^2), std = gain / sqrt(fan)."""
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), rng)
 
 
 def he_uniform_(tensor, mode: str = "fan_in", rng=None):
     """He initialisation for ReLU layers: U(-b, b), b = sqrt(6 / fan_in)."""
-    return kaiming_uniform_(tensor, 0.0, mode, "relu", rng)
+    return kaiming_uniform_(tensor, 0.0, mode, activations.RELU.name, rng)
 
 
 def he_normal_(tensor, mode: str = "fan_in", rng=None):
     """He initialisation for ReLU layers: N(0, 2 / fan_in)."""
-    return kaiming_normal_(tensor, 0.0, mode, "relu", rng)
+    return kaiming_normal_(tensor, 0.0, mode, activations.RELU.name, rng)
 
 
 # Plain-name aliases.

@@ -20,7 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from chainrule import nn, optim
+from chainrule import activations, nn, optim
 from chainrule.autograd import no_grad
 from chainrule.errors import ConfigError, TrainingDivergedError
 from chainrule.sklearn import _params
@@ -35,8 +35,9 @@ class MLPBase(BaseEstimator):
 
     _loss_name = ""  # "ce" (classifier) or "squared_error" (regressor)
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
-                 alpha=0.0001, batch_size="auto", learning_rate_init=0.001, max_iter=200,
+    def __init__(self, hidden_layer_sizes=(100,), activation=activations.DEFAULT, *,
+                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate_init=0.001,
+                 max_iter=200,
                  shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
@@ -93,8 +94,8 @@ class MLPBase(BaseEstimator):
         act = _params.activation_name(self)
         model = nn.MLP(sizes, activation=act, seed=0, dtype=self._dtype)
         # Glorot uniform for weights and biases, as scikit-learn draws them (factor 2 for the
-        # logistic), so the same hidden sizes and learning rate behave the same way.
-        factor = 2.0 if act == "sigmoid" else 6.0
+        # logistic, its registry entry says), so the same sizes and learning rate behave alike.
+        factor = activations.get(act).sklearn_init_factor
         for lin in model.linears:
             bound = np.sqrt(factor / (lin.in_features + lin.out_features))
             w = self._rng.uniform(-bound, bound, (lin.in_features, lin.out_features))

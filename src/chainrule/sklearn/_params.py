@@ -6,12 +6,10 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from chainrule import activations
 from chainrule.errors import ConfigError
+from chainrule.validation import choice
 
-# scikit-learn's activation names, then chainrule's own (``logistic`` is the sigmoid).
-ACTIVATION_ALIASES = {"logistic": "sigmoid", "identity": "identity", "tanh": "tanh",
-                      "relu": "relu", "sigmoid": "sigmoid", "leaky_relu": "leaky_relu",
-                      "softplus": "softplus", "gelu": "gelu", "step": "step"}
 SOLVERS = ("sgd", "adam")
 
 
@@ -50,13 +48,13 @@ def hidden_sizes(est) -> list:
 
 
 def activation_name(est) -> str:
-    name = est.activation
-    if not isinstance(name, str) or name not in ACTIVATION_ALIASES:
-        raise ConfigError(
-            f"{type(est).__name__}: activation must be one of {', '.join(ACTIVATION_ALIASES)}, "
-            f"found {name!r}"
-        )
-    return ACTIVATION_ALIASES[name]
+    """The registered hidden activation ``est.activation`` names: scikit-learn's names
+    (identity, logistic, tanh, relu) are the registry's names and aliases, and chainrule's
+    own (sigmoid, leaky_relu, softplus, gelu, step, ...) are accepted too."""
+    hidden = activations.names(hidden=True)
+    aliases = {a: act.name for act in activations.all_activations(hidden=True)
+               for a in act.aliases}
+    return choice(est.activation, hidden, f"{type(est).__name__} activation", aliases=aliases)
 
 
 def dtype_of(est) -> np.dtype:

@@ -7,6 +7,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d
 
+from chainrule import activations
 from chainrule import functional as F
 from chainrule.errors import DataError
 from chainrule.sklearn._base import MLPBase
@@ -36,7 +37,7 @@ class MLPClassifier(ClassifierMixin, MLPBase):
                             f"targets), found {kind} targets")
         if first:
             self.classes_ = unique_labels(y) if classes is None else unique_labels(classes)
-            self.out_activation_ = "softmax"
+            self.out_activation_ = activations.SOFTMAX.name
         labels = np.searchsorted(self.classes_, y)
         labels = np.clip(labels, 0, len(self.classes_) - 1)
         unknown = self.classes_[labels] != y

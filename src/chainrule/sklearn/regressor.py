@@ -7,6 +7,7 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import column_or_1d
 
+from chainrule import activations
 from chainrule import functional as F
 from chainrule.errors import ShapeError
 from chainrule.sklearn._base import MLPBase
@@ -29,7 +30,7 @@ class MLPRegressor(RegressorMixin, MLPBase):
         target = np.asarray(y, dtype=self._dtype)
         if first:
             self._y_1d = target.ndim == 1
-            self.out_activation_ = "identity"
+            self.out_activation_ = activations.IDENTITY.name
         target = target.reshape(len(target), -1)
         if not first and target.shape[1] != self.n_outputs_:
             raise ShapeError(f"MLPRegressor was fitted on {self.n_outputs_} target column(s), "

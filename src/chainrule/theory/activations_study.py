@@ -15,14 +15,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from chainrule import activations as registry
 from chainrule import functional as F
 from chainrule import nn
 from chainrule.errors import ConfigError
 from chainrule.tensor import Tensor
 from chainrule.theory import probes
 from chainrule.training.callbacks import Callback
+from chainrule.validation import choice
 
-STUDY_ACTIVATIONS = ("sigmoid", "tanh", "relu")
+#: The study's default: the slides' sigmoid, tanh and ReLU. Any hidden activation that
+#: gradient descent can train may be chosen.
+STUDY_ACTIVATIONS = registry.names(tag="slides")
+STUDY_CHOICES = registry.names(hidden=True, trainable=True)
 
 #: init name -> what each Linear weight is drawn from (biases start at zero unless "default").
 INITS = ("recommended", "default", "xavier", "he")
@@ -146,10 +151,11 @@ def build_network(in_features, out_features, depth, width, activation, init="rec
                    seed=rng)
     if init == "default":
         return model
-    rule = init if init != "recommended" else ("he" if activation == "relu" else "xavier")
+    relu = registry.get(activation) is registry.RELU
+    rule = init if init != "recommended" else ("he" if relu else "xavier")
     for lin in model.linears:
         if rule == "he":
-            nn.init.kaiming_normal_(lin.weight, nonlinearity="relu", rng=rng)
+            nn.init.kaiming_normal_(lin.weight, nonlinearity=registry.RELU.name, rng=rng)
         else:
             nn.init.xavier_normal_(lin.weight, rng=rng)
         nn.init.zeros_(lin.bias)
@@ -169,10 +175,10 @@ def activation_study(dataset="spirals", depths=(2, 4, 8, 16), activations=STUDY_
     very vanishing this study is about.
     """
     depths = _positive_ints("depths", depths)
-    activations = list(activations)
-    if not activations or any(a not in STUDY_ACTIVATIONS + ("softplus",) for a in activations):
-        raise ConfigError(f"activations must be chosen from {', '.join(STUDY_ACTIVATIONS)} or "
-                          f"softplus, found {activations!r}")
+    activations = [choice(a, STUDY_CHOICES, "activations entry") for a in activations]
+    if not activations:
+        raise ConfigError(f"activations must be chosen from {', '.join(STUDY_CHOICES)}, "
+                          "found none")
     width, steps = _positive_ints("width", [width])[0], _positive_ints("steps", [steps])[0]
     X, y, task, name = _data(dataset)
     n_out = int(y.max()) + 1 if task == "classification" else y.shape[1]

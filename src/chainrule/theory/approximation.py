@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from chainrule import activations as registry
 from chainrule.errors import ConfigError
 from chainrule.theory._train import fit_output_layer, train_full_batch
 from chainrule.theory.domain import evaluate, grid, parse_domain
 from chainrule.theory.network import OneHiddenLayer
 from chainrule.theory.representability import best_step_network, predict
+from chainrule.validation import choice
 
 
 def _heaviside(x):
@@ -58,10 +60,21 @@ TARGETS = {
     "bump2d": (_bump2d, ((-2.0, 2.0), (-2.0, 2.0))),
 }
 
-#: Activations the sweep knows; "step" is the constructive (untrained) network.
-SWEEP_ACTIVATIONS = ("sigmoid", "tanh", "relu", "step")
+#: The sweep's activations: the slides' three, trained, and the step, whose network is
+#: constructed (gradient descent cannot train it: its derivative is 0).
+SWEEP_ACTIVATIONS = (*registry.names(tag="slides"), registry.STEP.name)
 
 DEFAULT_UNITS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+
+# The targets that jump: the theorem covers continuous functions only.
+_JUMPS = (_heaviside, _sawtooth, _square)
+
+
+def is_continuous(target) -> bool:
+    """Is the named (or given) target continuous on its domain? (The step, sawtooth and square
+    waves jump; a Python function is taken to be continuous.)"""
+    f = TARGETS[target][0] if isinstance(target, str) and target in TARGETS else target
+    return f not in _JUMPS
 
 
 def resolve_target(target, domain=None):
@@ -133,7 +146,8 @@ def _check_units(units) -> list:
     return out
 
 
-def approximation_sweep(target="sin", domain=None, units=DEFAULT_UNITS, activation="relu",
+def approximation_sweep(target="sin", domain=None, units=DEFAULT_UNITS,
+                        activation=registry.DEFAULT,
                         steps: int = 1000, lr: float = 0.003, restarts: int = 3,
                         points: int | None = None, eval_points: int | None = None,
                         seed: int = 0) -> Sweep:
@@ -148,11 +162,10 @@ def approximation_sweep(target="sin", domain=None, units=DEFAULT_UNITS, activati
     """
     f, box, name = resolve_target(target, domain)
     units = _check_units(units)
-    if activation not in SWEEP_ACTIVATIONS:
-        raise ConfigError(f"unknown activation {activation!r} for the sweep; choose one of "
-                          f"{', '.join(SWEEP_ACTIVATIONS)}")
+    activation = choice(activation, SWEEP_ACTIVATIONS, "activation for the sweep")
+    constructed = not registry.get(activation).trainable
     d = box.shape[0]
-    if activation == "step" and d != 1:
+    if constructed and d != 1:
         raise ConfigError("the constructive step network is one-dimensional; use sigmoid, tanh "
                           "or relu for a 2-D target")
     for key, value, least in (("steps", steps, 0), ("restarts", restarts, 1)):
@@ -162,10 +175,10 @@ def approximation_sweep(target="sin", domain=None, units=DEFAULT_UNITS, activati
     y_train = evaluate(f, X_train)
     X_eval = grid(box, eval_points or (4001 if d == 1 else 121))
     y_eval = evaluate(f, X_eval)
-    sweep = Sweep(name, activation, box, [], [], [], [], activation != "step", X_eval, y_eval)
+    sweep = Sweep(name, activation, box, [], [], [], [], not constructed, X_eval, y_eval)
     for n in units:
         start = time.perf_counter()
-        if activation == "step":
+        if constructed:
             net = best_step_network(f, box[0, 0], box[0, 1], n)
         else:
             net = _trained_network(X_train, y_train, box, n, activation, steps, lr, seed,
@@ -190,7 +203,7 @@ def spread_init(net: OneHiddenLayer, box: np.ndarray, rng) -> None:
     directions = rng.normal(size=(n, d))
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
     scale = (2.0 / width) * rng.uniform(0.5, 1.5, size=(n, 1)) * max(1.0, np.sqrt(n) / 2)
-    if net.activation_name == "relu":
+    if registry.get(net.activation_name) is registry.RELU:
         scale = np.ones((n, 1))  # a ReLU's slope is absorbed by its output weight
     V = directions * scale
     centres = box[:, 0] + rng.uniform(size=(n, d)) * (box[:, 1] - box[:, 0])
@@ -218,4 +231,4 @@ def approximation_study(target="sin", domain=None, units=DEFAULT_UNITS,
     """``approximation_sweep`` for each activation (the step one skipped for 2-D targets)."""
     _, box, _ = resolve_target(target, domain)
     return [approximation_sweep(target, domain, units, a, **kwargs) for a in activations
-            if not (a == "step" and box.shape[0] != 1)]
+            if registry.get(a).trainable or box.shape[0] == 1]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from chainrule import activations
 from chainrule.theory.constructions import (
     identity_linear,
     piecewise_constant,
@@ -61,7 +62,8 @@ def question1a(quick: bool = False) -> Answer:
     best8 = step_best_error(a, lo, hi, 8)
     t8 = [r for r in trained if r.units == 8]
     zero = next(r for r in t8 if r.derivative == "zero")
-    surrogate = next(r for r in t8 if r.derivative == "sigmoid")
+    # The surrogate policy named after the sigmoid: g' taken as sigma'(z).
+    surrogate = next(r for r in t8 if r.derivative == activations.SIGMOID.name)
     ev = [
         "g(z) = 1{z >= 0}: between its n thresholds an n-unit step network is constant, so on "
         f"[{lo:g}, {hi:g}] it takes at most n + 1 values and misses {f.__name__} by at least "

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from chainrule import activations, nn
 from chainrule import functional as F
-from chainrule import nn
 from chainrule.autograd import no_grad
 from chainrule.errors import ConfigError, ShapeError
 from chainrule.tensor import Tensor
@@ -93,7 +93,7 @@ class FeatureStudy:
     losses: list = field(repr=False)
 
 
-def feature_learning(dataset="circles", hidden=(6,), activation: str = "tanh",
+def feature_learning(dataset="circles", hidden=(6,), activation: str = activations.TANH.name,
                      steps: int = 400, lr: float = 0.03, resolution: int = 80,
                      seed: int = 0) -> FeatureStudy:
     """Train ``MLP([2, *hidden, classes])`` full batch with Adam on a 2-D classification data

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from chainrule.report import Report
+from chainrule.theory.approximation import is_continuous
 
 
 def figures_available() -> bool:
@@ -144,7 +145,7 @@ def approximation_report(sweeps, out_dir) -> Path:
     for s in sweeps:
         sec.text(f"{s.label}:")
         sec.table(["N", "sup error", "RMS error", "seconds"], s.rows())
-    if target in ("step", "sawtooth"):
+    if not is_continuous(target):
         sec.text("This target jumps, so it is not continuous and the theorem does not cover it: "
                  "no continuous network can get within half the jump of it near the jump, so the "
                  "sup error stalls while the RMS error keeps falling.")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from chainrule import activations
 from chainrule.autograd import no_grad
 from chainrule.errors import ConfigError
 from chainrule.tensor import Tensor
@@ -194,7 +195,7 @@ def train_step_network(f, domain=(0.0, 1.0), units: int = 8, derivative: str = "
     lo, hi = parse_domain(domain)[0]
     n = _units(units)
     rng = np.random.default_rng(seed)
-    net = OneHiddenLayer(1, n, "step", derivative, seed=seed)
+    net = OneHiddenLayer(1, n, activations.STEP.name, derivative, seed=seed)
     thresholds = np.sort(rng.uniform(lo, hi, n))
     net.hidden.weight.data[:] = 1.0
     net.hidden.bias.data[:] = -thresholds
@@ -225,7 +226,7 @@ def _norm(grads) -> float:
 
 
 def step_network_experiment(f=None, domain=(0.0, 1.0), units=(1, 2, 4, 8),
-                            derivatives=("zero", "straight_through", "sigmoid"),
+                            derivatives=tuple(activations.STEP.primitive),
                             steps: int = 500, lr: float = 0.01, seed: int = 0) -> list:
     """``train_step_network`` for every (units, derivative) pair; ``f`` defaults to 2x + 1."""
     f = linear(2.0, 1.0) if f is None else f
