@@ -71,10 +71,10 @@ def explain_point(model, x: np.ndarray, target, task: str) -> dict:
     labels = names(len(stages))
     h = Tensor(np.asarray(x, dtype=np.float32), name="x")
     forward = [{"name": "x", "value": _value(h.data)}]
+    prev = "x"
     for (linear, act), (wn, bn, zn, hn) in zip(stages, labels):
         W = Tensor(linear.weight.data.copy(), requires_grad=True, name=wn)
         b = Tensor(linear.bias.data.copy(), requires_grad=True, name=bn)
-        prev = "x" if len(forward) == 1 else forward[-1]["name"]
         z = F.linear(h, W, b)
         z.name = zn
         forward.append({"name": f"{sub(zn)} = {sub(wn)}{sub(prev)} + {sub(bn)}",
@@ -85,6 +85,7 @@ def explain_point(model, x: np.ndarray, target, task: str) -> dict:
             h.name = hn
             forward.append({"name": f"{sub(hn)} = {act.activation.name}({sub(zn)})",
                             "value": _value(h.data)})
+            prev = hn
     if task == "classification":
         J = F.cross_entropy(z, np.int64(target))
         y_hat = np.exp(z.data - z.data.max())

@@ -23,6 +23,8 @@ const socket = new Socket(onMessage, (status) => {
   } else banner.show("The connection to the server closed; reload the page to start again.", "error", true);
 });
 const map = new MapView($("map"), onMapClick);
+app.map = map;
+app.chart = chart;
 const net = new NetView($("network"), {
   toggleFeature: (key, on) => change({ [key]: on }),
   focus: (f) => {

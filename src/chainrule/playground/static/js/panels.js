@@ -16,6 +16,18 @@ export function fmt(v, digits = 3) {
   return String(v);
 }
 
+// A value as the page shows it: a number, a vector in brackets, a matrix as rows.
+export function valueNode(v, digits = 3) {
+  if (!(Array.isArray(v) && Array.isArray(v[0]))) return node("span", fmt(v, digits), "bp-value");
+  const table = node("table", undefined, "matrix bp-value");
+  for (const row of v) {
+    const tr = node("tr");
+    for (const x of row) tr.appendChild(node("td", fmt(x, digits)));
+    table.appendChild(tr);
+  }
+  return table;
+}
+
 function node(tag, text, cls) {
   const e = document.createElement(tag);
   if (text !== undefined) e.textContent = text;
@@ -106,15 +118,17 @@ export function renderBackprop(root, msg, state) {
   fwd.innerHTML = "";
   for (const f of msg.forward) {
     const row = node("div", "", "bp-row");
-    row.append(node("span", f.name, "bp-lhs"), node("span", fmt(f.value), "bp-value"));
+    row.append(node("span", f.name, "bp-lhs"), valueNode(f.value));
     fwd.appendChild(row);
   }
   const lines = root.querySelector(".bp-lines");
   lines.innerHTML = "";
   msg.lines.forEach((l, i) => {
     const tr = node("tr", undefined, "bp-line");
+    const value = node("td");
+    value.appendChild(valueNode(l.value));
     tr.append(node("td", `${i + 1}.`, "muted"), node("td", l.lhs, "bp-lhs"), node("td", "="),
-      node("td", l.rhs, "bp-rhs"), node("td", "=", "muted"), node("td", fmt(l.value), "bp-value"));
+      node("td", l.rhs, "bp-rhs"), node("td", "=", "muted"), value);
     lines.appendChild(tr);
   });
   const ch = root.querySelector(".bp-changes");
@@ -130,7 +144,10 @@ export function renderBackprop(root, msg, state) {
     t.appendChild(head);
     for (const p of c.params) {
       const tr = node("tr");
-      tr.append(node("td", p.name, "bp-lhs"), node("td", fmt(p.delta, 4)), node("td", fmt(p.expected, 4)));
+      const [d, e] = [node("td"), node("td")];
+      d.appendChild(valueNode(p.delta, 4));
+      e.appendChild(valueNode(p.expected, 4));
+      tr.append(node("td", p.name, "bp-lhs"), d, e);
       t.appendChild(tr);
     }
     ch.appendChild(t);
