@@ -50,13 +50,16 @@ def decode(data: bytes) -> tuple:
 
 def signed_bytes(values: np.ndarray, scale: float = 1.0) -> np.ndarray:
     """Values in [-scale, scale] as 0..255 (clipped): the page's diverging colour scale."""
-    v = np.clip(np.nan_to_num(values / scale, nan=0.0), -1.0, 1.0)
+    v = np.clip(values / scale, -1.0, 1.0)
+    v[np.isnan(v)] = 0.0  # a diverged network's NaN shows as 0; the frame says it diverged
     return np.rint((v + 1.0) * 127.5).astype(np.uint8)
 
 
 def unit_bytes(values: np.ndarray) -> np.ndarray:
     """Values in [0, 1] as 0..255 (clipped): probabilities and confidences."""
-    return np.rint(np.clip(np.nan_to_num(values, nan=0.0), 0.0, 1.0) * 255).astype(np.uint8)
+    v = np.clip(values, 0.0, 1.0)
+    v[np.isnan(v)] = 0.0
+    return np.rint(v * 255).astype(np.uint8)
 
 
 def finite(x) -> float | None:

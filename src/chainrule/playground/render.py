@@ -32,9 +32,20 @@ def curve_points(n: int = CURVE, radius: float = 6.0) -> np.ndarray:
     return np.column_stack([np.linspace(-radius, radius, n), np.zeros(n)])
 
 
+def _fold(op, a: np.ndarray, axis: int) -> np.ndarray:
+    """``op.reduce`` over a short axis as a few whole-array ops: NumPy's reductions along an
+    axis of 2 to 5 entries cost ten times more than adding the slices."""
+    parts = np.moveaxis(a, axis, 0)
+    out = parts[0].copy()
+    for part in parts[1:]:
+        op(out, part, out=out)
+    return out
+
+
 def softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    e = np.exp(z - _fold(np.maximum, z, 1)[:, None])
+    e /= _fold(np.add, e, 1)[:, None]
+    return e
 
 
 def loss(out: np.ndarray, y: np.ndarray, task: str) -> float | None:
@@ -79,9 +90,10 @@ def dead_units(stages, layers, train: slice) -> list:
 
 def _thumbs(values: np.ndarray, n: int) -> np.ndarray:
     """(GRID², units) -> (units, THUMB, THUMB), each thumbnail cell a block average."""
-    k = n // THUMB
-    cube = values.T.reshape(values.shape[1], THUMB, k, THUMB, k)
-    return cube.mean(axis=(2, 4))
+    k, units = n // THUMB, values.shape[1]
+    rows = _fold(np.add, values.reshape(THUMB, k, n, units), 1)
+    cells = _fold(np.add, rows.reshape(THUMB, THUMB, k, units), 2)
+    return (cells / (k * k)).transpose(2, 0, 1)
 
 
 def plane_blocks(layers, task: str, n_rows: int, value_scale: float, focus) -> dict:

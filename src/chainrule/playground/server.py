@@ -4,8 +4,11 @@ Each websocket owns one ``Session``. While a tab plays, its task trains for a fr
 sends the frame (binary, see ``frames``) and yields to the other tabs; the budget shrinks as
 more tabs play, so each keeps a frame rate (60/s alone, 10/s with many). The page
 acknowledges every frame it has drawn, and at most ``CREDITS`` frames are in flight, so a slow
-tab never queues frames. A message the page should not have sent gets an ``error`` message
-back; the session goes on. A closed websocket drops its session.
+tab never queues frames; while the page draws, the next frame's training is done in short
+slices, so a frame is sent as soon as the page asks for it. A hidden tab (no request for
+``STALL`` seconds) trains no further. A message the page should not
+have sent gets an ``error`` message back; the session goes on. A closed websocket drops its
+session.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ from chainrule.playground.session import Session
 STATIC = Path(__file__).parent / "static"
 CREDITS = 2            # frames the page may have received but not yet drawn
 MAX_TABS = 64
-MAX_FPS = 60.0
+MAX_FPS = 64.0         # just above a display's 60 Hz: the page's acks set the pace
 MIN_FPS_SHARED = 10.0  # with many playing tabs, each still gets this many frames per second
+SLICE = 0.002          # training between frames while the page draws, in slices this long
+STALL = 0.25           # no ack for this long: the page is not drawing (hidden), stop training
 log = logging.getLogger("chainrule.playground")
 
 
@@ -54,6 +59,8 @@ class Tab:
         self.credits = CREDITS
         self.focus = None
         self.render_time = 0.002
+        self.trained = 0.0         # seconds trained since the last frame went out
+        self.sent_at = 0.0
         self.wake = asyncio.Event()
 
     # ----- sending
@@ -82,28 +89,50 @@ class Tab:
         try:
             while True:
                 await self.wake.wait()
-                if not self.playing or self.credits <= 0:
+                if not self.playing:
                     self.wake.clear()
-                    continue
-                await self.play_frame()
+                elif self.credits > 0:
+                    await self.play_frame()
+                elif self.session.settings.speed == "max" and self.trained < self.budget() \
+                        and time.perf_counter() - self.sent_at < STALL:
+                    await self.train_while_drawing()
+                else:  # a fixed pace, this frame's training done, or a hidden tab: wait
+                    self.wake.clear()
         except asyncio.CancelledError:
             raise
         except Exception:  # the socket closed under us, or a bug: the tab stops playing
             log.debug("playground: play loop ended", exc_info=True)
             self.playing = False
 
+    def budget(self) -> float:
+        """Training time per frame: the frame's time less the time it takes to render."""
+        return max(0.0005, self.hub.frame_time() - self.render_time)
+
     async def play_frame(self) -> None:
         start = time.perf_counter()
-        budget = max(0.0005, self.hub.frame_time() - self.render_time)
-        self.session.advance(budget)
+        self.session.advance(max(0.0005, self.budget() - self.trained))
         await self.send_frame()
+        self.trained, self.sent_at = 0.0, time.perf_counter()
         if self.session.diverged:
-            self.set_playing(False)
-            await self.send({"type": "notice", "level": "error",
-                             "message": self.session.diverged})
-            await self.send({"type": "playing", "playing": False})
+            await self.stop_diverged()
         # At most MAX_FPS frames; always let the other tabs and the messages in.
         await asyncio.sleep(max(0.0, 1 / MAX_FPS - (time.perf_counter() - start)))
+
+    async def train_while_drawing(self) -> None:
+        """The page is still drawing: spend this frame's budget now, in short slices, rather
+        than after its next request (a slow page leaves the rest of the CPU to the browser)."""
+        start = time.perf_counter()
+        self.session.advance(SLICE)
+        self.trained += time.perf_counter() - start
+        if self.session.diverged:
+            await self.send_frame()
+            await self.stop_diverged()
+        await asyncio.sleep(0)
+
+    async def stop_diverged(self) -> None:
+        self.set_playing(False)
+        await self.send({"type": "notice", "level": "error", "message": self.session.diverged})
+        await self.send({"type": "playing", "playing": False})
 
     def set_playing(self, on: bool) -> None:
         self.playing = on

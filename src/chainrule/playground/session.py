@@ -35,6 +35,7 @@ _NETWORK = {"activation", "activations", "derivative", "networkShape", "regulari
 # Changes after which a preset's weights no longer describe the setup.
 _CLEARS_PRESET = _NETWORK - {"seed", "noise", "percTrainData"}
 MAX_WEIGHT = 100.0
+OVERRUN = 1.25
 
 
 def seed_number(text: str) -> int:
@@ -329,7 +330,8 @@ class Session:
 
     def _timed_batches(self, budget):
         """Batches while the frame's budget lasts: an epoch that fits is finished even when it
-        runs a little over; one longer than the budget is cut where the budget ends."""
+        runs a little over (up to ``OVERRUN`` budgets: a busy machine makes estimates wrong);
+        one longer than the budget is cut where the budget ends."""
         start = self.clock()
         per_epoch = -(-len(self.train_idx) // self.settings.batchSize)
         first, whole = True, False
@@ -339,7 +341,7 @@ class Session:
                 whole = elapsed + self._batch_time * per_epoch <= budget
                 if not (whole or first):
                     return
-            elif elapsed >= (3 * budget if whole else budget) and not first:
+            elif elapsed >= (OVERRUN * budget if whole else budget) and not first:
                 return
             first = False
             t = self.clock()

@@ -92,6 +92,7 @@ function onState(msg) {
 }
 
 function onFrame(header, blocks) {
+  const start = performance.now();
   app.frames += 1;
   app.lastFrame = header;
   $("epoch").textContent = String(header.epoch).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -101,11 +102,17 @@ function onFrame(header, blocks) {
   chart.add(header.epoch, header.loss.train, header.loss.test);
   map.setFrame(header, blocks);
   net.setFrame(header, blocks);
-  renderMetrics($("metrics"), header, app.state);
+  // Tables are costly to lay out: a few times a second is enough to read them.
+  const now = performance.now();
+  if (!header.playing || !(now - app.metricsAt < 200)) {
+    renderMetrics($("metrics"), header, app.state);
+    app.metricsAt = now;
+  }
   if (header.playing !== undefined) setPlaying(header.playing);
   if (header.diverged) $("map").classList.add("diverged");
   else $("map").classList.remove("diverged");
   $("map").dataset.diverged = header.diverged || "";
+  app.drawMs = 0.9 * (app.drawMs || 0) + 0.1 * (performance.now() - start);
   // Acknowledge once drawn: the server sends the next frame only then.
   requestAnimationFrame(() => socket.send("ack"));
 }

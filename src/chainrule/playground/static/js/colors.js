@@ -33,3 +33,7 @@ const WHITE = [255, 255, 255];
 export function classShade(k, confidence) {
   return mix(WHITE, rgb(CLASS_COLORS[k]), 0.12 + 0.55 * confidence);
 }
+
+// classShade for every confidence byte 0..255, per class: a frame is 10,000 look-ups.
+export const CLASS_LUTS = CLASS_COLORS.map((_, k) =>
+  Array.from({ length: 256 }, (_, b) => classShade(k, b / 255)));

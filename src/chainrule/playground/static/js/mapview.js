@@ -1,7 +1,7 @@
 // The output map: the network's heat map over [-6, 6]² (or, for a 1-D problem, its curve
 // along x1) with the data on top. Clicking picks a point or adds one (app.js decides).
 
-import { CLASS_COLORS, SIGNED, classShade, css, mix, rgb } from "./colors.js";
+import { CLASS_COLORS, CLASS_LUTS, SIGNED, css, mix, rgb } from "./colors.js";
 
 const R = 6;
 
@@ -65,47 +65,47 @@ export class MapView {
   setState(state) { this.state = state; this.draw(); }
   setData(data) { this.data = data; this.selected = null; this.draw(); }
   setOptions(options) { Object.assign(this.options, options); this.draw(); }
-  setFrame(header, blocks) { this.frame = { header, blocks }; this.draw(); }
   select(i) { this.selected = i; this.draw(); }
-  setFocus(focus) { this.focus = focus; this.draw(); }
+  setFocus(focus) { this.focus = focus; this.drawBackground(); }
 
-  draw() {
+  // A frame only repaints the heat map (or the curve); the points change far less often.
+  setFrame(header, blocks) {
+    this.frame = { header, blocks };
     if (this.state.view === "curve") this.drawCurve();
-    else this.drawPlane();
+    else this.drawBackground();
   }
 
-  drawPlane() {
-    this.bg.style.visibility = "visible";
+  draw() {
+    if (this.state.view === "curve") return this.drawCurve();
+    this.drawBackground();
+    this.drawPoints(this.overlay());
+  }
+
+  drawBackground() {
+    this.bg.style.visibility = this.state.view === "curve" ? "hidden" : "visible";
     const f = this.frame;
-    if (f && f.blocks.output) {
-      const focused = this.focus && f.blocks.focus;
-      const src = focused ? f.blocks.focus : f.blocks.output;
-      const [h, w] = src.shape;
-      this.bg.width = w;
-      this.bg.height = h;
-      const ctx = this.bg.getContext("2d");
-      const img = ctx.createImageData(w, h);
-      const px = img.data;
-      const disc = this.options.discretize;
-      const regression = this.state.task === "regression";
-      for (let i = 0; i < w * h; i++) {
-        let c;
-        if (focused && !(this.focus.output && !regression)) {
-          const b = disc ? (src.data[i] >= 128 ? 255 : 0) : src.data[i];
-          c = SIGNED[b];
-        } else if (focused) {
-          c = classShade(this.focus.unit, disc ? (src.data[i] >= 128 ? 1 : 0) : src.data[i] / 255);
-        } else if (regression) {
-          c = SIGNED[disc ? (src.data[i] >= 128 ? 255 : 0) : src.data[i]];
-        } else {
-          c = classShade(src.data[i], disc ? 1 : f.blocks.confidence.data[i] / 255);
-        }
-        px[4 * i] = c[0]; px[4 * i + 1] = c[1]; px[4 * i + 2] = c[2]; px[4 * i + 3] = 255;
-      }
-      ctx.putImageData(img, 0, 0);
+    if (this.state.view === "curve" || !f || !f.blocks.output) return;
+    const focused = this.focus && f.blocks.focus;
+    const src = focused ? f.blocks.focus : f.blocks.output;
+    const [h, w] = src.shape;
+    if (this.bg.width !== w) { this.bg.width = w; this.bg.height = h; }
+    const ctx = this.bg.getContext("2d");
+    if (!this.image || this.image.width !== w) this.image = ctx.createImageData(w, h);
+    const px = this.image.data, v = src.data;
+    const disc = this.options.discretize;
+    const classes = this.state.task === "classification";
+    const conf = f.blocks.confidence && f.blocks.confidence.data;
+    const signedMap = focused ? !(this.focus.output && classes) : !classes;
+    const unitLut = focused && !signedMap ? CLASS_LUTS[this.focus.unit] : null;
+    for (let i = 0, n = w * h; i < n; i++) {
+      let c;
+      if (signedMap) c = SIGNED[disc ? (v[i] >= 128 ? 255 : 0) : v[i]];
+      else if (unitLut) c = unitLut[disc ? (v[i] >= 128 ? 255 : 0) : v[i]];
+      else c = CLASS_LUTS[v[i]][disc ? 255 : conf[i]];
+      const j = 4 * i;
+      px[j] = c[0]; px[j + 1] = c[1]; px[j + 2] = c[2]; px[j + 3] = 255;
     }
-    const ctx = this.overlay();
-    this.drawPoints(ctx);
+    ctx.putImageData(this.image, 0, 0);
   }
 
   overlay() {
@@ -143,7 +143,7 @@ export class MapView {
   }
 
   drawCurve() {
-    this.bg.style.visibility = "hidden";
+    this.drawBackground();
     const ctx = this.overlay();
     const s = this.size;
     ctx.fillStyle = "#fbfbfb";

@@ -3,7 +3,7 @@
 // Hover a square or a link to read it; click a link or a bias to edit it; click a feature
 // to switch it on or off.
 
-import { CLASS_COLORS, SIGNED, classShade, signed } from "./colors.js";
+import { CLASS_COLORS, CLASS_LUTS, SIGNED, signed } from "./colors.js";
 
 const NODE = 30, GAP = 14, TOP = 58, LEFT = 84, RIGHT = 56;
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -16,7 +16,27 @@ function el(tag, attrs = {}, parent = null) {
 }
 
 function linkWidth(v, top) {
-  return 1 + Math.min(1, Math.abs(v) / top) * 8;
+  return (1 + Math.round(Math.min(1, Math.abs(v) / top) * 16) / 2).toFixed(1);
+}
+
+// Set an attribute only when it changes: a frame touches hundreds of links.
+function set(node, name, value) {
+  const key = `_${name}`;
+  if (node[key] !== value) {
+    node[key] = value;
+    node.setAttribute(name, value);
+  }
+}
+
+const scratch = {}; // one off-screen canvas per thumbnail size
+
+function offscreen(side) {
+  if (!scratch[side]) {
+    scratch[side] = document.createElement("canvas");
+    scratch[side].width = side;
+    scratch[side].height = side;
+  }
+  return scratch[side];
 }
 
 export class NetView {
@@ -185,7 +205,13 @@ export class NetView {
     this.units = blocks.units;
     this.view = header.view;
     this.dead = header.dead;
-    if (this.state) this.paint();
+    if (!this.state) return;
+    // Repainting the SVG is the costly part of a frame; weights move slowly, so while playing
+    // the links and biases follow at about 15 Hz (every frame otherwise).
+    const now = performance.now();
+    const links = !header.playing || !(now - this.linksAt < 66);
+    if (links) this.linksAt = now;
+    this.paint(links);
   }
 
   setGrads(grads) {
@@ -208,17 +234,17 @@ export class NetView {
     return kind === "weight" ? gW[row][col] : gb[row];
   }
 
-  paint() {
-    this.paintLinks();
+  paint(links = true) {
+    if (links) this.paintLinks();
     for (const { canvas, info } of this.canvases) {
       this.drawUnit(canvas, info);
-      const b = this.param(info.layer, "bias", info.row);
-      info.biasRect.setAttribute("fill", signed(b));
+      if (links) set(info.biasRect, "fill", signed(this.param(info.layer, "bias", info.row)));
     }
     this.nodesDiv.querySelectorAll(".dead").forEach((d) => {
       const n = this.dead ? this.dead[Number(d.dataset.layer)] : null;
       const total = this.state.layers[Number(d.dataset.layer)];
-      d.textContent = n === null || n === undefined ? "" : `dead: ${n}/${total}`;
+      const text = n === null || n === undefined ? "" : `dead: ${n}/${total}`;
+      if (d.textContent !== text) d.textContent = text;
       d.classList.toggle("some", n > 0);
     });
   }
@@ -234,8 +260,8 @@ export class NetView {
     for (const link of this.links) {
       const v = useGrad ? -this.grad(link.layer, "weight", link.row, link.col)
         : this.param(link.layer, "weight", link.row, link.col);
-      link.path.setAttribute("stroke", signed(useGrad ? v / top : v));
-      link.path.setAttribute("stroke-width", linkWidth(v, top));
+      set(link.path, "stroke", signed(useGrad ? v / top : v));
+      set(link.path, "stroke-width", linkWidth(v, top));
       link.path.classList.toggle("gradient", useGrad);
     }
   }
@@ -252,9 +278,7 @@ export class NetView {
   }
 
   blit(ctx, img, side) {
-    const off = document.createElement("canvas");
-    off.width = side;
-    off.height = side;
+    const off = offscreen(side);
     off.getContext("2d").putImageData(img, 0, 0);
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(off, 0, 0, NODE, NODE);
@@ -284,11 +308,11 @@ export class NetView {
       return;
     }
     const side = a * b;
-    const img = ctx.createImageData(a, b);
-    const classOut = info.output && this.state.task === "classification";
+    if (!info.image) info.image = ctx.createImageData(a, b);
+    const img = info.image;
+    const lut = info.output && this.state.task === "classification" ? CLASS_LUTS[info.row] : SIGNED;
     for (let i = 0; i < side; i++) {
-      const v = this.units.data[info.index * side + i];
-      const c = classOut ? classShade(info.row, v / 255) : SIGNED[v];
+      const c = lut[this.units.data[info.index * side + i]];
       img.data[4 * i] = c[0]; img.data[4 * i + 1] = c[1]; img.data[4 * i + 2] = c[2];
       img.data[4 * i + 3] = 255;
     }
