@@ -25,6 +25,7 @@ const socket = new Socket(onMessage, (status) => {
 const map = new MapView($("map"), onMapClick);
 app.map = map;
 app.chart = chart;
+app.send = (type, fields) => socket.send(type, fields);
 const net = new NetView($("network"), {
   toggleFeature: (key, on) => change({ [key]: on }),
   focus: (f) => {
@@ -121,6 +122,7 @@ function onExplain(msg) {
   app.selected = msg.point;
   map.select(msg.point);
   renderBackprop($("backprop"), msg, app.state);
+  $("bp-hint").hidden = true;
   net.setGrads($("showGrads").checked ? msg.grads : null);
   app.lastExplain = msg;
 }
@@ -133,6 +135,7 @@ function reselect() {
 
 function closeBackprop() {
   $("backprop").hidden = true;
+  $("bp-hint").hidden = false;
   app.selected = null;
   app.lastExplain = null;
   map.select(null);
@@ -181,7 +184,7 @@ function setupControls(meta) {
   options($("regularization"), meta.regularizations);
   options($("regularizationRate"), meta.regularizationRates);
   options($("problem"), meta.problems);
-  options($("speed"), meta.speeds, meta.speeds.map((s) => (s === "max" ? "max (fit the frame)" : `${s} epoch${s === "1" ? "" : "s"}/frame`)));
+  options($("speed"), meta.speeds, meta.speeds.map((s) => (s === "max" ? "max" : `${s} epoch${s === "1" ? "" : "s"}/frame`)));
   const [lo, hi] = meta.limits.classes;
   options($("classes"), Array.from({ length: hi - lo + 1 }, (_, i) => lo + i));
   const step = meta.activations.find((a) => a.policy);
