@@ -158,6 +158,28 @@ def test_the_url_round_trips_the_state(page, browser, server):
         other.close()
 
 
+def test_points_clicked_in_travel_in_the_link(page, browser):
+    page.open()
+    page.click("#clearPoints")
+    page.wait_for_function("playground.map.data.points.length === 0")
+    page.check("input[name=clickMode][value=add]")
+    page.click("#add-class .swatch >> nth=1")
+    box = page.locator("#points").bounding_box()
+    for dx, dy in [(60, 60), (200, 90), (150, 240)]:
+        n = page.evaluate("playground.map.data.points.length")
+        page.mouse.click(box["x"] + dx, box["y"] + dy)
+        page.wait_for_function(f"playground.map.data.points.length === {n + 1}")
+    data = page.evaluate("playground.map.data")
+    assert data["labels"] == [1, 1, 1] and data["points"][0] == pytest.approx([-3.6, 3.6])
+    other = browser.new_page()
+    try:
+        other.goto(page.url)
+        other.wait_for_function("playground.map.data.points.length === 3")
+        assert other.evaluate("playground.map.data") == data
+    finally:
+        other.close()
+
+
 def test_a_tf_playground_link_loads(page):
     page.open("#activation=linear&learningRate=0.3&networkShape=3&dataset=xor&hideText=true")
     page.wait_for_function("window.playground.settings.dataset === 'xor'")

@@ -125,6 +125,15 @@ def test_a_url_loads_leniently(page):
     assert "batchSize must be a whole number" in seen[-1][0]["message"]
 
 
+def test_a_url_brings_its_own_points(page):
+    page.send("load", settings={"dataset": "custom", "classes": 3},
+              points=[[1, 2, 0, 1], [-1, 0.5, 2, 0], [3, -3, 1, 1]])
+    seen = page.until("frame")
+    data = next(h for h, _ in seen if h["type"] == "data")
+    assert data["points"] == [[1, 2], [-1, 0.5], [3, -3]] and data["labels"] == [0, 2, 1]
+    assert data["train"] == [1, 0, 1]
+
+
 BAD = [
     ("not json", "must be JSON"),
     ("[1, 2]", "must be a JSON object"),
@@ -148,6 +157,9 @@ BAD = [
     ('{"type": "preset", "name": "nope"}', "unknown preset 'nope'"),
     ('{"type": "export", "format": "pickle"}', "unknown export format 'pickle'"),
     ('{"type": "focus", "layer": -1, "unit": 0}', "layer must be"),
+    ('{"type": "load", "settings": {}, "points": [[9, 0, 0, 1]]}', "x1 of point 1 must be"),
+    ('{"type": "load", "settings": {}, "points": [[0, 0, 0]]}', "point 1 must be [x1, x2"),
+    ('{"type": "load", "settings": {}, "points": {"a": 1}}', "points must be a list"),
     ('{"type": "load", "settings": {}, "x": "' + "a" * 1_100_000 + '"}', "at most"),
 ]
 

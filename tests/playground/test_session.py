@@ -373,6 +373,14 @@ def test_step_point_applies_one_sgd_step_to_that_example():
     assert out["loss"] == changes["lossAfter"] and s.steps == 1
 
 
+def test_no_hidden_layer_is_one_linear_map():
+    s = Session(Settings(networkShape=()))
+    header, blocks = s.frame()
+    assert header["dead"] == [] and blocks["units"].shape == (2, 25, 25)
+    assert [(line["lhs"], line["rhs"]) for line in s.explain(0)["lines"]] == [
+        ("δ₁ = ∂J/∂z", "ŷ − y"), ("∂J/∂b", "δ₁"), ("∂J/∂W", "δ₁xᵀ")]
+
+
 def test_explain_checks_the_point():
     with pytest.raises(ConfigError, match="point must be a whole number in \\[0, 499\\]"):
         Session().explain(500)

@@ -51,6 +51,7 @@ def meta() -> dict:
         "limits": {"layers": settings.MAX_LAYERS, "neurons": settings.MAX_NEURONS,
                    "classes": [settings.MIN_CLASSES, settings.MAX_CLASSES],
                    "points": userdata.MAX_POINTS, "uploadBytes": userdata.MAX_UPLOAD_BYTES,
+                   "linkPoints": userdata.MAX_LINK_POINTS,
                    "batchSize": [1, 30], "noise": [0, 50], "percTrainData": [10, 90],
                    "radius": datasets.RADIUS},
         "presets": [{"name": p.name, "title": p.title, "note": p.note}

@@ -19,7 +19,7 @@ MAX_MESSAGE_CHARS = userdata.MAX_UPLOAD_BYTES + 4096
 
 # type -> {field: required?}; the values go on to the session, which checks them.
 MESSAGES = {
-    "load": {"settings": True},         # the URL's settings at start (bad keys are skipped)
+    "load": {"settings": True, "points": False},  # the URL's setup (bad keys are skipped)
     "settings": {"settings": True},     # a change made in the page (all or nothing)
     "play": {}, "pause": {}, "step": {}, "reset": {}, "reseed": {}, "regenerate": {},
     "ack": {},                          # the page drew a frame: it may have another

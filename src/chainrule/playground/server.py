@@ -156,6 +156,8 @@ class Tab:
             errors = [] if kind == "load" else None
             if kind in ("load", "settings"):
                 rebuilt = s.update(f["settings"], errors)
+                if "points" in f:
+                    rebuilt |= s.set_points(f["points"])
             elif kind == "preset":
                 rebuilt = s.update({"preset": f["name"]})
             elif kind == "upload":

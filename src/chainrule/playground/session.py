@@ -54,7 +54,6 @@ class Session:
         self.diverged = None          # the message once the loss became NaN or inf
         self.epoch = 0
         self.steps = 0
-        self.notice = ""
         # Points the user made, per problem: (points (n, 2), labels, in_train, class names)
         self._custom = {p: (np.zeros((0, 2)), np.zeros(0), np.zeros(0, bool), None)
                         for p in ("classification", "regression")}
@@ -189,10 +188,7 @@ class Session:
         with it. Returns what was rebuilt (as ``update``)."""
         x1 = real(x1, "x1", minimum=-datasets.RADIUS, maximum=datasets.RADIUS)
         x2 = real(x2, "x2", minimum=-datasets.RADIUS, maximum=datasets.RADIUS)
-        if self.task == "classification":
-            label = integer(label, "class", minimum=0, maximum=self.n_classes - 1)
-        else:
-            label = real(label, "value", minimum=-1, maximum=1)
+        label = self._label(label)
         pts, labels, train, names = self._own_points()
         if len(pts) >= userdata.MAX_POINTS:
             raise DataError(f"the playground holds at most {userdata.MAX_POINTS:,} points")
@@ -204,6 +200,30 @@ class Session:
         self._custom[self.task] = (np.zeros((0, 2)), np.zeros(0), np.zeros(0, bool), None)
         return self._use_custom(rebuild=True)
 
+    def set_points(self, rows) -> set:
+        """Your own data from a link: rows of [x1, x2, label, 1 if it trains else 0]."""
+        if not isinstance(rows, list) or len(rows) > userdata.MAX_LINK_POINTS:
+            raise ConfigError(f"points must be a list of at most {userdata.MAX_LINK_POINTS} "
+                              "rows [x1, x2, label, train]")
+        pts, labels, train = [], [], []
+        for i, row in enumerate(rows):
+            if not isinstance(row, list) or len(row) != 4:
+                raise ConfigError(f"point {i + 1} must be [x1, x2, label, train], found "
+                                  f"{str(row)[:40]}")
+            pts.append([real(v, f"x{j + 1} of point {i + 1}", minimum=-datasets.RADIUS,
+                             maximum=datasets.RADIUS) for j, v in enumerate(row[:2])])
+            labels.append(self._label(row[2]))
+            train.append(integer(row[3], f"train flag of point {i + 1}", minimum=0,
+                                 maximum=1) == 1)
+        self._custom[self.task] = (np.array(pts).reshape(-1, 2), np.array(labels),
+                                   np.array(train, bool), None)
+        return self._use_custom(rebuild=True)
+
+    def _label(self, label):
+        if self.task == "classification":
+            return integer(label, "class", minimum=0, maximum=self.n_classes - 1)
+        return real(label, "value", minimum=-self.value_scale, maximum=self.value_scale)
+
     def upload(self, name: str, text: str) -> set:
         """Use an uploaded CSV (x1, x2, label) as the data; its label column sets the task."""
         if not isinstance(text, str):
@@ -211,7 +231,7 @@ class Session:
         pts, labels, task, names = userdata.parse_csv(name, text)
         train = np.zeros(len(pts), bool)
         train[datasets.split(len(pts), self.settings.percTrainData,
-                             seed_number(self.settings.seed))[0]] = True
+                             seed_number(self.settings.seed) + 1)[0]] = True
         self._custom[task] = (pts, labels, train, names)
         changes = {"problem": task, "dataset" if task == "classification" else "regDataset":
                    "custom"}

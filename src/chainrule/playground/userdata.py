@@ -20,6 +20,7 @@ from chainrule.playground.settings import MAX_CLASSES, MIN_CLASSES
 
 MAX_POINTS = 5000
 MAX_UPLOAD_BYTES = 1_000_000
+MAX_LINK_POINTS = 300  # your own points travel in the page's link up to this many
 
 
 def display_name(name) -> str:

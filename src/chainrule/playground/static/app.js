@@ -7,7 +7,7 @@ import { MapView } from "./js/mapview.js";
 import { NetView } from "./js/netview.js";
 import { Banner, fmt, renderBackprop, renderMetrics } from "./js/panels.js";
 import { Socket } from "./js/socket.js";
-import { parse, serialize } from "./js/urlstate.js";
+import { parse, parsePoints, serialize } from "./js/urlstate.js";
 
 const $ = (id) => document.getElementById(id);
 const app = { meta: null, state: null, settings: null, playing: false, selected: null, frames: 0 };
@@ -54,7 +54,7 @@ function onMessage(msg, blocks) {
   switch (msg.type) {
     case "meta": return setupControls(msg);
     case "state": return onState(msg);
-    case "data": return map.setData(msg), reselect();
+    case "data": return map.setData(msg), updateHash(), reselect();
     case "frame": return onFrame(msg, blocks);
     case "file": return download(msg, blocks.data.data);
     case "explain": return onExplain(msg);
@@ -70,10 +70,11 @@ function onState(msg) {
   app.state = msg;
   app.settings = msg.settings;
   if (first && app.pendingLoad) {
-    socket.send("load", { settings: parse(app.pendingLoad, app.meta.defaults) });
+    const points = parsePoints(app.pendingLoad);
+    socket.send("load", { settings: parse(app.pendingLoad, app.meta.defaults), ...(points ? { points } : {}) });
     app.pendingLoad = null;
   }
-  history.replaceState(null, "", "#" + serialize(msg.settings));
+  updateHash();
   syncControls();
   const grads = app.lastExplain && !rebuilt.has("network") ? app.lastExplain.grads : null;
   net.build(msg, app.meta);
@@ -90,6 +91,16 @@ function onState(msg) {
     note.innerHTML = `<b>${msg.preset.title}.</b> `;
     note.append(msg.preset.note);
   }
+}
+
+// The link reproduces the setup: settings, and your own points while they are few enough.
+function updateHash() {
+  const s = app.settings;
+  const custom = (s.problem === "classification" ? s.dataset : s.regDataset) === "custom";
+  const d = map.data;
+  const few = custom && d.points.length <= app.meta.limits.linkPoints;
+  const points = few ? d.points.map(([x1, x2], i) => [x1, x2, d.labels[i], d.train[i]]) : null;
+  history.replaceState(null, "", "#" + serialize(s, points));
 }
 
 function onFrame(header, blocks) {
