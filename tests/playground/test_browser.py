@@ -110,6 +110,19 @@ def test_the_backprop_panel_shows_the_slides_formulas(page):
     assert page.problems == []
 
 
+def test_a_link_is_edited_by_clicking_it(page):
+    page.open()
+    page.locator("path.link").first.click(force=True)
+    page.fill("#hovercard input.edit-value", "2.5")
+    count = page.evaluate("window.playground.frames")
+    page.press("#hovercard input.edit-value", "Enter")
+    frames_after(page, count)
+    assert page.evaluate("playground.net.param(0, 'weight', 0, 0)") == 2.5
+    page.mouse.move(5, 5)
+    page.locator("path.link").first.hover(force=True)
+    assert "is 2.5000" in page.locator("#hovercard").inner_text()
+
+
 def test_a_preset_loads(page):
     page.open()
     page.click("button[data-preset=xor-relu]")

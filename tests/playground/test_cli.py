@@ -88,3 +88,20 @@ def test_listening_on_every_address_warns():
         stop(proc)
     err = proc.stderr.read()
     assert "warning: listening on 0.0.0.0" in err and "--host 127.0.0.1" in err
+
+
+def test_the_session_needs_no_web_packages():
+    code = ("import sys, chainrule.playground as p; p.Session().frame(); "
+            "print([m for m in ('starlette', 'uvicorn', 'websockets') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": SRC})
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_missing_web_package_names_the_extra(monkeypatch):
+    from chainrule.errors import MissingExtraError
+    from chainrule.playground import server
+
+    monkeypatch.setitem(sys.modules, "starlette", None)  # "not installed"
+    with pytest.raises(MissingExtraError, match=r"pip install 'chainrule\[playground\]'"):
+        server.create_app()

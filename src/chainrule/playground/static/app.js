@@ -45,6 +45,8 @@ const net = new NetView($("network"), {
   },
 });
 
+app.net = net;
+
 function change(settings) {
   socket.send("settings", { settings });
 }
