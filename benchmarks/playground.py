@@ -52,10 +52,6 @@ HASHES = {
 }
 
 
-def epochs_done(s: Session) -> float:
-    return s.epoch + s._cursor / max(1, len(s.train_idx))
-
-
 # ----------------------------------------------------------------- session level
 
 
@@ -65,7 +61,7 @@ def stream(settings, seconds):
     render, n = 0.002, 0
     s.advance(0.01)
     s.frame()
-    e0, start = epochs_done(s), time.perf_counter()
+    e0, start = s.schedule.progress, time.perf_counter()
     while time.perf_counter() - start < seconds:
         s.advance(max(0.0005, 1 / MAX_FPS - render))
         t = time.perf_counter()
@@ -73,7 +69,7 @@ def stream(settings, seconds):
         render = 0.8 * render + 0.2 * (time.perf_counter() - t)
         n += 1
     took = time.perf_counter() - start
-    return n / took, (epochs_done(s) - e0) / took
+    return n / took, (s.schedule.progress - e0) / took
 
 
 def train_only(settings, seconds):

@@ -81,7 +81,7 @@ def test_frames_round_trip_through_bytes():
 def test_advance_trains_whole_epochs_within_the_budget():
     s = Session()
     assert s.advance(budget=0.05) >= 1
-    assert s._cursor == 0  # whole epochs when they fit
+    assert s.schedule.cursor == 0  # whole epochs when they fit
     start = s.frame()[0]["loss"]["train"]
     for _ in range(60):
         s.step_epoch()
@@ -92,7 +92,7 @@ def test_a_long_epoch_is_cut_where_the_budget_ends():
     s = Session(Settings(batchSize=1, networkShape=(8, 8, 8, 8, 8, 8),
                          inputs={k: True for k in Settings().inputs}))
     assert s.advance(budget=0.001) == 0 and 0 < s.steps < 250
-    assert s.epoch == 0 and s._cursor == s.steps
+    assert s.epoch == 0 and s.schedule.cursor == s.steps
 
 
 def test_circle_is_learned():
@@ -227,6 +227,8 @@ def test_adding_points_starts_from_the_shown_data():
     assert s.add_point(0.5, 0.5, 1) == {"data"}
     assert s.settings.dataset == "custom" and len(s.points) == 501
     assert s.train_idx[-1] == 500  # a clicked point trains
+    s.step_epoch()
+    assert s.steps == 26  # 251 training points in batches of 10
     with pytest.raises(ConfigError, match="class must be a whole number in \\[0, 1\\]"):
         s.add_point(0, 0, 2)
     with pytest.raises(ConfigError, match="x1 must be a number in \\[-6, 6\\]"):

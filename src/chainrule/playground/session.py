@@ -24,6 +24,7 @@ from chainrule import functional as F
 from chainrule import optim
 from chainrule.errors import ConfigError, DataError
 from chainrule.playground import backprop, datasets, features, network, presets, render, userdata
+from chainrule.playground.schedule import Schedule
 from chainrule.playground.settings import Settings
 from chainrule.tensor import Tensor
 from chainrule.validation import integer, real
@@ -35,7 +36,6 @@ _NETWORK = {"activation", "activations", "derivative", "networkShape", "regulari
 # Changes after which a preset's weights no longer describe the setup.
 _CLEARS_PRESET = _NETWORK - {"seed", "noise", "percTrainData"}
 MAX_WEIGHT = 100.0
-OVERRUN = 1.25
 
 
 def seed_number(text: str) -> int:
@@ -52,7 +52,6 @@ class Session:
         self.settings = Settings() if settings is None else settings
         self.clock = clock
         self.diverged = None          # the message once the loss became NaN or inf
-        self.epoch = 0
         self.steps = 0
         # Points the user made, per problem: (points (n, 2), labels, in_train, class names)
         self._custom = {p: (np.zeros((0, 2)), np.zeros(0), np.zeros(0, bool), None)
@@ -258,6 +257,7 @@ class Session:
         if rebuild or self.model.linears[-1].out_features != self._out_units():
             self._make_network()
             return {"data", "network"}
+        self.schedule.n = len(self.train_idx)  # training goes on; the next epoch has the point
         return {"data"}
 
     # ----------------------------------------------------------------- building
@@ -301,6 +301,7 @@ class Session:
         if self.task == "regression":
             self._y_train = self._y_train.astype(np.float32).reshape(-1, 1)
 
+
     def _make_network(self) -> None:
         s = self.settings
         sizes = [len(s.feature_keys), *s.networkShape, self._out_units()]
@@ -314,16 +315,18 @@ class Session:
         self._fresh_training()
 
     def _fresh_training(self) -> None:
-        self.optimizer = optim.SGD(self.model.parameters(), lr=self.settings.learningRate)
-        self._order = np.random.default_rng(seed_number(self.settings.wseed) + 1)
-        self._perm = np.zeros(0, np.int64)
-        self._cursor = 0
-        self._batch_time = 0.0
-        self.epoch = 0
+        s = self.settings
+        self.optimizer = optim.SGD(self.model.parameters(), lr=s.learningRate)
+        self.schedule = Schedule(len(self.train_idx), s.batchSize, seed_number(s.wseed) + 1,
+                                 self.clock)
         self.steps = 0
         self.diverged = None
 
     # ----------------------------------------------------------------- training
+    @property
+    def epoch(self) -> int:
+        return self.schedule.epoch
+
     def advance(self, budget: float = 1 / 60) -> int:
         """One frame's training: ``speed`` epochs, or (speed "max") as many whole epochs as
         fit in ``budget`` seconds, or part of one epoch when a whole one does not fit.
@@ -332,56 +335,19 @@ class Session:
             return 0
         before = self.epoch
         if self.settings.speed == "max":
-            self._train(self._timed_batches(budget))
+            self._train(self._pairs(self.schedule.within(budget)))
         else:
-            target = self.epoch + int(self.settings.speed)
-            self._train(self._epoch_batches(lambda: self.epoch < target))
+            self._train(self._pairs(self.schedule.epochs(int(self.settings.speed))))
         return self.epoch - before
 
     def step_epoch(self) -> None:
         """TF Playground's Step: finish the current epoch (a whole one from a boundary)."""
         if len(self.train_idx) and not self.diverged:
-            target = self.epoch + 1
-            self._train(self._epoch_batches(lambda: self.epoch < target))
+            self._train(self._pairs(self.schedule.epochs(1)))
 
-    def _epoch_batches(self, more):
-        while more():
-            yield self._next_batch()
-
-    def _timed_batches(self, budget):
-        """Batches while the frame's budget lasts: an epoch that fits is finished even when it
-        runs a little over (up to ``OVERRUN`` budgets: a busy machine makes estimates wrong);
-        one longer than the budget is cut where the budget ends."""
-        start = self.clock()
-        per_epoch = -(-len(self.train_idx) // self.settings.batchSize)
-        first, whole = True, False
-        while True:
-            elapsed = self.clock() - start
-            if self._cursor == 0:
-                whole = elapsed + self._batch_time * per_epoch <= budget
-                if not (whole or first):
-                    return
-            elif elapsed >= (OVERRUN * budget if whole else budget) and not first:
-                return
-            first = False
-            t = self.clock()
-            yield self._next_batch()             # the caller trains on it before we resume
-            took = self.clock() - t
-            self._batch_time = 0.9 * self._batch_time + 0.1 * took if self._batch_time \
-                else took
-
-    def _next_batch(self) -> tuple:
-        """The next batch of this epoch's shuffled training rows, as (inputs, targets)."""
-        n = len(self.train_idx)
-        if self._cursor == 0 or len(self._perm) != n:
-            self._perm = self._order.permutation(n)
-            self._cursor = 0
-        rows = self._perm[self._cursor:self._cursor + self.settings.batchSize]
-        self._cursor += len(rows)
-        if self._cursor >= n:
-            self._cursor = 0
-            self.epoch += 1
-        return self._X_train[rows], self._y_train[rows]
+    def _pairs(self, batches):
+        for rows in batches:
+            yield self._X_train[rows], self._y_train[rows]
 
     def _train(self, batches) -> float | None:
         """The one place that trains: forward, loss, backward and an SGD step per batch
