@@ -133,6 +133,18 @@ def test_a_preset_loads(page):
     assert page.locator("#numLayers").inner_text() == "1"
 
 
+def test_divergence_pauses_with_a_message(page):
+    page.open("#problem=regression&regDataset=reg-gauss&learningRate=10&batchSize=1"
+              "&xSquared=true&ySquared=true&networkShape=8,8,6&activation=relu")
+    page.wait_for_function("playground.settings.learningRate === 10")
+    page.click("#play")
+    page.wait_for_selector("#banner:not([hidden])", timeout=15000)
+    assert "lower the learning rate" in page.locator("#banner").inner_text()
+    page.wait_for_function("!playground.playing")
+    assert "diverged" in page.locator("#map").get_attribute("data-diverged")
+    assert page.problems == []
+
+
 def test_a_csv_upload_works_and_a_bad_one_shows_an_error(page):
     page.open()
     good = "x1,x2,label\n1,1,a\n-1,-1,a\n2,-2,b\n-3,1,c\n0.5,0.5,b\n4,4,c\n"
@@ -198,6 +210,11 @@ def test_a_tf_playground_link_loads(page):
     page.wait_for_function("window.playground.settings.dataset === 'xor'")
     s = page.evaluate("window.playground.settings")
     assert (s["activation"], s["learningRate"], s["networkShape"]) == ("identity", 0.3, [3])
+    # A link pasted into the same tab: what it leaves out is TF Playground's default.
+    page.evaluate("location.hash = '#dataset=spiral&noise=20'")
+    page.wait_for_function("window.playground.settings.dataset === 'spiral'")
+    s = page.evaluate("window.playground.settings")
+    assert (s["noise"], s["networkShape"], s["activation"]) == (20, [4, 2], "tanh")
     assert page.problems == []
 
 

@@ -72,8 +72,7 @@ function onState(msg) {
   app.state = msg;
   app.settings = msg.settings;
   if (first && app.pendingLoad) {
-    const points = parsePoints(app.pendingLoad);
-    socket.send("load", { settings: parse(app.pendingLoad, app.meta.defaults), ...(points ? { points } : {}) });
+    loadLink(app.pendingLoad);
     app.pendingLoad = null;
   }
   updateHash();
@@ -102,7 +101,22 @@ function updateHash() {
   const d = map.data;
   const few = custom && d.points.length <= app.meta.limits.linkPoints;
   const points = few ? d.points.map(([x1, x2], i) => [x1, x2, d.labels[i], d.train[i]]) : null;
-  history.replaceState(null, "", "#" + serialize(s, points));
+  app.hash = "#" + serialize(s, points);
+  history.replaceState(null, "", app.hash);
+}
+
+// A link pasted into this tab's address bar (or the back button) loads its setup.
+window.addEventListener("hashchange", () => {
+  if (location.hash === app.hash || !app.meta) return;
+  socket.send("pause");
+  loadLink(location.hash);
+});
+
+// A link's setup: what it says, TF Playground's defaults for what it leaves out.
+function loadLink(hash) {
+  const points = parsePoints(hash);
+  const settings = { ...app.meta.defaults, ...parse(hash, app.meta.defaults) };
+  socket.send("load", { settings, ...(points ? { points } : {}) });
 }
 
 function onFrame(header, blocks) {

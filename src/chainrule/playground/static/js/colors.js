@@ -24,7 +24,7 @@ export const SIGNED = Array.from({ length: 256 }, (_, i) => {
 });
 
 export function signed(value) {
-  const v = Math.max(-1, Math.min(1, value));
+  const v = Number.isFinite(value) ? Math.max(-1, Math.min(1, value)) : 0; // NaN after a divergence
   return css(SIGNED[Math.round((v + 1) * 127.5)]);
 }
 

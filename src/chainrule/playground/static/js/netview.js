@@ -74,6 +74,8 @@ export class NetView {
     this.state = state;
     this.meta = meta;
     this.grads = null;
+    this.params = null; // the old network's; the next frame brings these
+    this.units = null;
     const svg = this.svg;
     svg.innerHTML = "";
     this.nodesDiv.innerHTML = "";
@@ -149,7 +151,6 @@ export class NetView {
       }
     });
     this.buildControls(xs);
-    if (this.params) this.paint();
   }
 
   square(x, y, cls, title = "") {
@@ -350,7 +351,7 @@ export class NetView {
   }
 
   showLink(link, e) {
-    if (this.card.dataset.editing) return;
+    if (!this.params || this.card.dataset.editing) return; // no frame yet, or editing
     const w = this.param(link.layer, "weight", link.row, link.col);
     const g = this.grad(link.layer, "weight", link.row, link.col);
     let text = `Weight ${this.name(link.layer, "weight")}[${link.row + 1},${link.col + 1}] is ${w.toFixed(4)}`;
@@ -360,7 +361,7 @@ export class NetView {
   }
 
   showBias(info, e) {
-    if (this.card.dataset.editing) return;
+    if (!this.params || this.card.dataset.editing) return; // no frame yet, or editing
     const b = this.param(info.layer, "bias", info.row);
     const g = this.grad(info.layer, "bias", info.row);
     let text = `Bias ${this.name(info.layer, "bias")}[${info.row + 1}] is ${b.toFixed(4)}`;
@@ -370,7 +371,7 @@ export class NetView {
   }
 
   showUnit(info, e) {
-    if (this.card.dataset.editing) return;
+    if (!this.params || this.card.dataset.editing) return; // no frame yet, or editing
     const act = info.output ? this.state.output : this.state.activations[info.layer];
     const what = info.output
       ? (this.state.task === "classification" ? `output ${info.row + 1} (class ${this.state.classes[info.row]}), softmax probability`
@@ -383,6 +384,7 @@ export class NetView {
   }
 
   edit(target, kind, e) {
+    if (!this.params) return; // between a new layout and its first frame
     const col = kind === "weight" ? target.col : 0;
     const value = this.param(target.layer, kind, target.row, col);
     this.card.innerHTML = "";
