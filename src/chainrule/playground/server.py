@@ -196,7 +196,7 @@ class Tab:
                                                    {"data": np.frombuffer(data, np.uint8)}))
 
     async def receive_loop(self) -> None:
-        from starlette.websockets import WebSocketDisconnect
+        from starlette.websockets import WebSocketDisconnect, WebSocketState
 
         while True:
             message = await self.ws.receive()
@@ -212,6 +212,9 @@ class Tab:
             except WebSocketDisconnect:
                 return
             except Exception as exc:  # a bug: say so, keep the tab and the server going
+                if WebSocketState.DISCONNECTED in (self.ws.client_state,
+                                                   self.ws.application_state):
+                    return  # the page went away while we answered it
                 log.exception("playground: unexpected error on a %s message", kind)
                 await self.send({"type": "error", "message": f"internal error ({_one_line(exc)}"
                                  "); the session goes on"})

@@ -56,7 +56,7 @@ function onMessage(msg, blocks) {
   switch (msg.type) {
     case "meta": return setupControls(msg);
     case "state": return onState(msg);
-    case "data": return map.setData(msg), updateHash(), reselect();
+    case "data": return map.setData(msg), updateHash(), buildLegend(), reselect();
     case "frame": return onFrame(msg, blocks);
     case "file": return download(msg, blocks.data.data);
     case "explain": return onExplain(msg);
@@ -393,7 +393,7 @@ function buildLegend() {
   } else {
     const bar = document.createElement("span");
     bar.className = "ramp";
-    const scale = app.lastFrame ? app.lastFrame.valueScale : 1;
+    const scale = map.data.valueScale || 1;
     bar.innerHTML = `<span>${fmt(-scale, 1)}</span><i></i><span>${fmt(scale, 1)}</span>`;
     root.appendChild(bar);
   }
