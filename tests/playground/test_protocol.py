@@ -161,6 +161,8 @@ BAD = [
     ('{"type": "load", "settings": {}, "points": [[0, 0, 0]]}', "point 1 must be [x1, x2"),
     ('{"type": "load", "settings": {}, "points": {"a": 1}}', "points must be a list"),
     ('{"type": "load", "settings": {}, "x": "' + "a" * 1_100_000 + '"}', "at most"),
+    ("[" * 100_000 + "]" * 100_000, "nest this deeply"),
+    ('{"type": "settings", "settings": {"seed": "' + "s" * 5000 + '"}}', "a seed is 1 to 32"),
 ]
 
 
@@ -169,6 +171,7 @@ def test_bad_messages_get_an_error_and_the_session_goes_on(page, text, message):
     page.ws.send_text(text)
     header, _ = page.receive()
     assert header["type"] == "error" and message in header["message"]
+    assert len(header["message"]) <= 300  # one readable line, whatever was sent
     page.send("step")  # still alive
     assert page.until("frame")[-1][0]["epoch"] == 1
 

@@ -46,6 +46,8 @@ def parse(text) -> tuple:
         message = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"a message must be JSON: {exc.msg} at character {exc.pos}") from None
+    except RecursionError:
+        raise ConfigError("a message may not nest this deeply") from None
     if not isinstance(message, dict):
         raise ConfigTypeError(f"a message must be a JSON object, found "
                               f"{type(message).__name__}")

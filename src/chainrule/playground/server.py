@@ -170,7 +170,8 @@ class Tab:
                 self.focus = None
             await self.send_setup(rebuilt)
             if errors:
-                await self.send({"type": "error", "message": "; ".join(errors)})
+                await self.send({"type": "error", "message": "; ".join(
+                    _one_line(e) for e in errors[:5])})
             return
         if kind == "step":
             s.step_epoch()
@@ -230,7 +231,8 @@ def _focus(f: dict):
 
 
 def _one_line(exc) -> str:
-    return " ".join(str(exc).split("\n")[0].split())[:500]
+    """An error as the page shows it: one line, of a readable length."""
+    return " ".join(str(exc).split("\n")[0].split())[:300]
 
 
 def _same_origin(websocket) -> bool:
