@@ -77,9 +77,8 @@ function onState(msg) {
   }
   updateHash();
   syncControls();
-  const grads = app.lastExplain && !rebuilt.has("network") ? app.lastExplain.grads : null;
-  net.build(msg, app.meta);
-  if (grads && $("showGrads").checked) net.setGrads(grads);
+  if (rebuilt.has("network")) app.lastExplain = null;
+  drawNetwork();
   map.setState(msg);
   map.setOptions({ showTestData: msg.settings.showTestData, discretize: msg.settings.discretize });
   if (rebuilt.has("network")) {
@@ -403,4 +402,10 @@ function buildLegend() {
   root.appendChild(dots);
 }
 
-window.addEventListener("resize", () => app.state && net.build(app.state, app.meta));
+// The diagram, with the selected example's gradients on its links when they are asked for.
+function drawNetwork() {
+  net.build(app.state, app.meta);
+  if (app.lastExplain && $("showGrads").checked) net.setGrads(app.lastExplain.grads);
+}
+
+window.addEventListener("resize", () => app.state && drawNetwork());

@@ -74,8 +74,14 @@ export class NetView {
     this.state = state;
     this.meta = meta;
     this.grads = null;
-    this.params = null; // the old network's; the next frame brings these
-    this.units = null;
+    // The last frame's numbers still fit when only the page's size changed; otherwise they
+    // belong to the old network and the next frame brings the new ones.
+    const sizes = [state.features.length, ...state.layers];
+    const count = sizes.slice(1).reduce((sum, n, l) => sum + n * (sizes[l] + 1), 0);
+    if (!this.params || this.params.length !== count) {
+      this.params = null;
+      this.units = null;
+    }
     const svg = this.svg;
     svg.innerHTML = "";
     this.nodesDiv.innerHTML = "";
@@ -151,6 +157,7 @@ export class NetView {
       }
     });
     this.buildControls(xs);
+    if (this.params) this.paint();
   }
 
   square(x, y, cls, title = "") {
@@ -378,7 +385,8 @@ export class NetView {
         : "output (linear)")
       : `layer ${info.layer + 1}, neuron ${info.row + 1}: ${act}`;
     const b = this.param(info.layer, "bias", info.row);
-    this.describe(`${what}; bias ${b.toFixed(4)}. Its map is on the output plot.`);
+    const where = this.view === "curve" ? "Its square shows its curve along x₁." : "Its map is on the output plot.";
+    this.describe(`${what}; bias ${b.toFixed(4)}. ${where}`);
     this.place(e);
     this.h.focus({ layer: info.layer, unit: info.row, output: info.output });
   }
