@@ -23,9 +23,6 @@ const socket = new Socket(onMessage, (status) => {
   } else banner.show("The connection to the server closed; reload the page to start again.", "error", true);
 });
 const map = new MapView($("map"), onMapClick);
-app.map = map;
-app.chart = chart;
-app.send = (type, fields) => socket.send(type, fields);
 const net = new NetView($("network"), {
   toggleFeature: (key, on) => change({ [key]: on }),
   focus: (f) => {
@@ -44,8 +41,7 @@ const net = new NetView($("network"), {
     change({ activations: acts });
   },
 });
-
-app.net = net;
+Object.assign(app, { map, net, chart, send: (type, fields) => socket.send(type, fields) });
 
 function change(settings) {
   socket.send("settings", { settings });
