@@ -15,6 +15,7 @@ RANKS = {
     "optim": 3,
     "io": 4, "training": 4,
     "inspect": 5, "theory": 5, "interop": 5, "sklearn": 5, "plots": 5, "report": 5,
+    "playground": 5,
     "cli": 6, "__main__": 6, "__init__": 6,
 }
 
