@@ -400,12 +400,12 @@ def test_the_model_file_loads_and_predicts_what_the_page_shows(tmp_path):
     path = tmp_path / name
     path.write_bytes(data)
     model = cr.load(path)
-    assert model.task == "classification" and model.classes == ["0", "1"]
-    assert model.metadata["features"] == ["x1", "x2"]
+    assert model.info.task == "classification" and model.info.classes == ["0", "1"]
+    assert model.info.feature_names == ["x1", "x2"] == model.info.metadata["features"]
     X = s.points[s.test_idx]
     pred = cr.predict(model, X)
     out = s.model(cr.tensor(X.astype(np.float32))).data
-    np.testing.assert_array_equal(pred, out.argmax(axis=1))
+    np.testing.assert_array_equal(pred, np.array(model.info.classes)[out.argmax(axis=1)])
 
 
 def test_the_onnx_export_runs_in_onnxruntime():

@@ -32,8 +32,11 @@ def export(session, fmt: str) -> tuple:
 
 def _labelled(session):
     model = session.model
-    model.task = session.task
-    model.classes = session.class_names if session.task == "classification" else None
+    info = model.info
+    info.task = session.task
+    info.classes = session.class_names if session.task == "classification" else None
+    info.feature_names = features.names(session.settings.feature_keys)
+    info.dataset = f"playground: {session.settings.data_name}"
     return model
 
 
@@ -112,7 +115,7 @@ y_train = {y_train}
 
 model = network.build({sizes}, {list(s.layer_activations)!r}, {s.derivative!r},
                       seed_number({s.wseed!r}))
-{weights}model.task = {session.task!r}
+{weights}model.info.task = {session.task!r}
 opt = optim.SGD(model.parameters(), lr={s.learningRate!r})
 order = np.random.default_rng(seed_number({s.wseed!r}) + 1)
 for epoch in range(EPOCHS):

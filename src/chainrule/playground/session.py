@@ -310,7 +310,7 @@ class Session:
         preset = presets.get(s.preset) if s.preset else None
         if preset and preset.weights:
             network.restore(self.model, preset.arrays())
-        self.model.task = self.task
+        self.model.info.task = self.task
         self._initial = network.snapshot(self.model)
         self._fresh_training()
 
