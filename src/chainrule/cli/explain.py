@@ -122,14 +122,14 @@ def _write(path, data) -> None:
 
 def run_explain(args) -> int:
     from chainrule.inspect.explain import explain
-    from chainrule.inspect.stepper import step_backward
+    from chainrule.inspect.stepper import backward_steps
 
     q = _network(args)
     if args.step:
         if args.out or args.format != "text":
             raise ConfigError("--step shows the steps in the terminal; it cannot be combined "
                               "with --out or --format")
-        return _run_steps(args, q, step_backward(q.J, expand=args.expand))
+        return _run_steps(args, q, backward_steps(q.J, expand=args.expand))
     trace = explain(q.J, expand=args.expand)
     if args.format == "text":
         text = _describe(args, q) + "\n\n" + trace.to_text()
