@@ -72,7 +72,7 @@ def cmd_export(args) -> int:
         interop.save_torch(model, out, standardize=args.standardize)
         what = "PyTorch nn.Sequential (safetensors)"
     layers = " -> ".join(type(m).__name__ for _, m in
-                         interop._layers.export_layers(model, standardize=False))
+                         interop.export_layers(model, standardize=False))
     print(f"wrote {out} ({what}: {layers})")
     if args.check:
         diff = max_difference(model, out, fmt, standardize=args.standardize)

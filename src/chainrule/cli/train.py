@@ -347,7 +347,7 @@ def cmd_predict(args) -> int:
 def _features(model, spec: str, target):
     """Inputs for ``predict``: a name's test split (or all of it), or a file's feature columns."""
     from chainrule.data import DATASETS, load_data, load_npz
-    from chainrule.training.predict import _n_inputs
+    from chainrule.training.predict import n_inputs
 
     if spec.strip().lower() in DATASETS:
         data = load_data(spec)
@@ -356,7 +356,7 @@ def _features(model, spec: str, target):
         return load_npz(spec).X
     if spec.lower().endswith(".csv") and target is None:
         header = _csv_header(spec)
-        if header is not None and len(header) == _n_inputs(model):
+        if header is not None and len(header) == n_inputs(model):
             return _read_feature_csv(spec, len(header))
     return load_data(spec, target=target).X
 
