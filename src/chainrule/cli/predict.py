@@ -23,8 +23,7 @@ def register(subparsers) -> None:
                     "has one), a CSV file (feature columns, with or without the target) or an "
                     ".npz file. Writes CSV: the prediction and, for a classifier, one "
                     "probability column per class.")
-    p.add_argument("model", metavar="MODEL", help="a model file written by chainrule train")
-    p.add_argument("data", metavar="DATA", help="data set name or .csv/.npz file")
+    _model_and_data(p)
     p.add_argument("--target", metavar="COL", help="a CSV column to leave out (the target)")
     p.add_argument("--out", metavar="FILE", help="write the predictions here (default: stdout)")
     p.set_defaults(func=cmd_predict)
@@ -34,10 +33,14 @@ def register(subparsers) -> None:
         description="Loss, accuracy (or r2), per-class report and confusion matrix of a model "
                     "file on DATA. For the data set the model was trained on, the same test "
                     "split is used.")
-    p.add_argument("model", metavar="MODEL", help="a model file written by chainrule train")
-    p.add_argument("data", metavar="DATA", help="data set name or .csv/.npz file")
+    _model_and_data(p)
     p.add_argument("--target", metavar="COL", help="the target column of a CSV file")
     p.set_defaults(func=cmd_evaluate)
+
+
+def _model_and_data(p) -> None:
+    p.add_argument("model", metavar="MODEL", help="a model file written by chainrule train")
+    p.add_argument("data", metavar="DATA", help="data set name or .csv/.npz file")
 
 
 def cmd_predict(args) -> int:
