@@ -16,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 
 from chainrule.autograd import Kink, Primitive
-from chainrule.errors import ConfigError, ShapeError
+from chainrule.errors import ShapeError
 from chainrule.tensor import Tensor
+from chainrule.validation import reduction as _check_reduction
 
 # Reductions straight through the ufunc: the ndarray methods add a Python wrapper that costs
 # more than the work itself on the small arrays of a training step.
@@ -651,14 +652,6 @@ log_softmax = Primitive(
 )
 
 # ---------------------------------------------------------------- fused losses
-
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _check_reduction(reduction):
-    if reduction not in _REDUCTIONS:
-        raise ConfigError(f"reduction must be one of {_REDUCTIONS}, found {reduction!r}")
-
 
 def _labels(target, n, c):
     """Integer class labels, checked against the logits' (N, C)."""

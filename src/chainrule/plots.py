@@ -96,7 +96,7 @@ def activation_functions(names=None, lo: float = -5.0, hi: float = 5.0):
 # ---------------------------------------------------------------- Question 1
 def step_bound(f, domain, units=(1, 2, 4, 8), title: str | None = None):
     """The best n-unit step networks for ``f`` on ``domain``, each with its sup error."""
-    from chainrule.theory.domain import evaluate, grid
+    from chainrule.theory.domain import evaluate_target, grid
     from chainrule.theory.representability import best_step_network, predict, step_best_error_fn
 
     lo, hi = (float(v) for v in domain)
@@ -104,7 +104,7 @@ def step_bound(f, domain, units=(1, 2, 4, 8), title: str | None = None):
     axes = fig.subplots(1, len(units), sharey=True)
     axes = np.atleast_1d(axes)
     X = grid((lo, hi), 1001)
-    y = evaluate(f, X)
+    y = evaluate_target(f, X)
     for ax, n in zip(axes, units):
         net = best_step_network(f, lo, hi, n)
         ax.plot(X[:, 0], y, color="black", lw=2, label=getattr(f, "__name__", "f"))
@@ -122,11 +122,11 @@ def step_bound(f, domain, units=(1, 2, 4, 8), title: str | None = None):
 
 def network_vs_function(net, f, domain, title: str = "", points: int = 2001):
     """A 1-D network drawn over the function it should equal, with their difference below."""
-    from chainrule.theory.domain import evaluate, grid
+    from chainrule.theory.domain import evaluate_target, grid
     from chainrule.theory.representability import predict
 
     X = grid(domain, points)
-    y, out = evaluate(f, X), predict(net, X)
+    y, out = evaluate_target(f, X), predict(net, X)
     fig = _figure(7, 5)
     ax, ax_d = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1])
     ax.plot(X[:, 0], y, color="black", lw=4, alpha=0.35, label=f"f(x) = {f.__name__}")

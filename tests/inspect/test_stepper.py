@@ -1,11 +1,11 @@
-"""step_backward: backprop one node at a time; every intermediate state is already right."""
+"""backward_steps: backprop one node at a time; every intermediate state is already right."""
 
 import numpy as np
 import pytest
 
 import chainrule as cr
 from chainrule.errors import ConfigError
-from chainrule.inspect import step_backward
+from chainrule.inspect import backward_steps
 from chainrule.inspect.recitation import question3_network
 
 
@@ -19,7 +19,7 @@ def test_each_state_agrees_with_the_final_gradients(batch):
     final = final_gradients(7, batch)
     q = question3_network(seed=7, batch=batch)
     states = []
-    for state in step_backward(q.J):
+    for state in backward_steps(q.J):
         for name in state.complete:
             np.testing.assert_array_equal(state.grads[name], final[name])
         states.append(state)
@@ -36,7 +36,7 @@ def test_each_state_agrees_with_the_final_gradients(batch):
 
 def test_leaf_gradients_arrive_as_backprop_reaches_them():
     q = question3_network(seed=1)
-    steps = step_backward(q.J)
+    steps = backward_steps(q.J)
     next(steps)                      # J: only delta_1 is known
     assert q.U.grad is None and q.W.grad is None
     state = next(steps)              # z2 = linear(h, U, b2)
@@ -55,7 +55,7 @@ def test_partial_sums_are_marked_incomplete():
     b.name = "b"
     J = (a * b).sum()
     seen_partial = False
-    for state in step_backward(J):
+    for state in backward_steps(J):
         if "w" in state.grads and "w" not in state.complete:
             seen_partial = True
         if state.done:
@@ -67,7 +67,7 @@ def test_partial_sums_are_marked_incomplete():
 
 def test_state_text():
     q = question3_network()
-    first = next(step_backward(q.J))
+    first = next(backward_steps(q.J))
     text = str(first)
     assert text.startswith("step 1/4: J = cross_entropy(z2, y), upstream dJ/dJ = 1")
     assert "delta_1 = dJ/dz2" in text and "next: z2, h, z1" in text
@@ -75,4 +75,16 @@ def test_state_text():
 
 def test_rejects_non_tensors():
     with pytest.raises(ConfigError):
-        step_backward([1.0])
+        backward_steps([1.0])
+
+
+def test_the_stepper_and_the_step_activations_backward_have_different_names():
+    # manual writes one <activation>_backward per registered activation, so the step
+    # activation's is manual.step_backward; the stepper is backward_steps.
+    import chainrule.inspect as tools
+    from chainrule.inspect import manual
+
+    assert manual.step_backward is manual.activation_backward
+    assert tools.backward_steps is not manual.step_backward and not hasattr(tools, "step_backward")
+    shared = [n for n in tools.__all__ if hasattr(manual, n)]
+    assert all(getattr(manual, n) is getattr(tools, n) for n in shared), shared

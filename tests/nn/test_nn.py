@@ -251,6 +251,27 @@ def test_listing_parameters_never_renames_them():
                                                 "layers.2.weight", "layers.2.bias"]
 
 
+def test_named_parameters_has_no_side_effects():
+    # Listing reads: no module or parameter changes (names, grads, order, values, the graph).
+    outer = nn.Module()
+    outer.block = TwoLayer()
+    outer.mlp = nn.MLP([4, 3, 2], seed=0)
+    for p in outer.parameters():
+        p.grad = np.ones_like(p.data)
+
+    def snapshot():
+        return ([(name, p.name, p.requires_grad, p.data.tobytes(), p.grad.tobytes())
+                 for name, p in outer._named_parameters_all()],
+                [(name, sorted(vars(m))) for name, m in outer.named_modules()],
+                sorted(outer.state_dict()))
+
+    before = snapshot()
+    for m in (outer, outer.block, outer.mlp, outer.mlp.layers):
+        list(m.named_parameters())
+        list(m.named_parameters(prefix="elsewhere"))
+    assert snapshot() == before
+
+
 def test_every_module_has_a_training_record_with_defaults():
     m = nn.MLP([2, 3, 1], seed=0)
     assert m.info == nn.TrainingInfo() and m.info.task is None and m.info.metadata == {}

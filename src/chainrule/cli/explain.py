@@ -9,48 +9,28 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import numpy as np
 
+from chainrule.cli.options import positive_number, whole
+from chainrule.cli.outputs import write_file
 from chainrule.errors import ConfigError
 
 ORDER = 40
 FORMATS = ("text", "table", "markdown", "latex", "html")
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, found {text!r}") \
-            from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, found {value}")
-    return value
-
-
 def _network_options(p):
     g = p.add_argument_group("the network (the recitation's Question 3)")
-    g.add_argument("--inputs", type=_positive, default=3, metavar="N",
+    g.add_argument("--inputs", type=whole(1), default=3, metavar="N",
                    help="input size n (default 3)")
-    g.add_argument("--hidden", type=_positive, default=4, metavar="M",
+    g.add_argument("--hidden", type=whole(1), default=4, metavar="M",
                    help="hidden ReLU units m (default 4)")
-    g.add_argument("--classes", type=int, default=3, metavar="K",
+    g.add_argument("--classes", type=whole(), default=3, metavar="K",
                    help="classes k, at least 2 (default 3)")
-    g.add_argument("--seed", type=_seed, default=0, help="seed of the weights and data (0)")
-    g.add_argument("--batch", type=_positive, default=None, metavar="B",
+    g.add_argument("--seed", type=whole(0), default=0, help="seed of the weights and data (0)")
+    g.add_argument("--batch", type=whole(1), default=None, metavar="B",
                    help="B examples as rows instead of the slides' single example")
 
 
@@ -85,7 +65,8 @@ def register(subparsers) -> None:
         description="Per-op gradient check of the Question 3 network in float64: each op's "
                     "rule alone at the values it saw, with CS231n's verdict. Exit 1 on failure.")
     _network_options(g)
-    g.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (1e-6)")
+    g.add_argument("--eps", type=positive_number, default=1e-6,
+                   help="finite-difference step (1e-6)")
     g.set_defaults(func=run_gradcheck)
 
 
@@ -107,29 +88,20 @@ def _emit(text: str, out) -> None:
     if out is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    _write(out, text)
+    write_file(out, text)
     print(f"wrote {out}")
-
-
-def _write(path, data) -> None:
-    from chainrule.io.atomic import atomic_write
-
-    try:
-        atomic_write(path, data)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def run_explain(args) -> int:
     from chainrule.inspect.explain import explain
-    from chainrule.inspect.stepper import step_backward
+    from chainrule.inspect.stepper import backward_steps
 
     q = _network(args)
     if args.step:
         if args.out or args.format != "text":
             raise ConfigError("--step shows the steps in the terminal; it cannot be combined "
                               "with --out or --format")
-        return _run_steps(args, q, step_backward(q.J, expand=args.expand))
+        return _run_steps(args, q, backward_steps(q.J, expand=args.expand))
     trace = explain(q.J, expand=args.expand)
     if args.format == "text":
         text = _describe(args, q) + "\n\n" + trace.to_text()
@@ -178,9 +150,9 @@ def run_draw(args) -> int:
 
     ext = os.path.splitext(args.out)[1].lower()
     if ext in (".dot", ".gv"):
-        _write(args.out, graph.dot)
+        write_file(args.out, graph.dot)
     elif ext in (".svg", ".png", ".pdf"):
-        _write(args.out, graph.render(ext[1:]))
+        write_file(args.out, graph.render(ext[1:]))
     else:
         raise ConfigError(f"cannot tell the format of {args.out!r}: use a .dot, .gv, .svg, .png "
                           "or .pdf file name")
@@ -192,8 +164,6 @@ def run_gradcheck(args) -> int:
     from chainrule.inspect.gradcheck import gradcheck
     from chainrule.inspect.recitation import build
 
-    if not args.eps > 0:
-        raise ConfigError(f"--eps must be positive, found {args.eps}")
     q = _network(args, dtype=np.float64)
 
     def network(W, b1, U, b2):

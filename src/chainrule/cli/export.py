@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chainrule.cli.options import whole
 from chainrule.errors import ConfigError
 
 ORDER = 40
@@ -18,6 +19,8 @@ CHECK_TOLERANCE = 1e-4
 
 
 def register(subparsers) -> None:
+    from chainrule.interop.onnx_export import DEFAULT_OPSET
+
     p = subparsers.add_parser(
         "export", help="export a model file to ONNX or PyTorch",
         description="Export a chainrule model file (from chainrule train or chainrule.save) to "
@@ -30,7 +33,8 @@ def register(subparsers) -> None:
                    "the --out suffix, .onnx or .safetensors)")
     p.add_argument("--out", metavar="FILE", help="where to write (default: MODEL with the "
                    "suffix .onnx or .torch.safetensors)")
-    p.add_argument("--opset", type=int, default=None, help="ONNX opset (default: 17)")
+    p.add_argument("--opset", type=whole(), default=None, help="ONNX opset (default: "
+                   f"{DEFAULT_OPSET})")
     p.add_argument("--no-standardize", dest="standardize", action="store_false",
                    help="export the bare network: inputs must be standardized by the caller")
     p.add_argument("--check", action="store_true", help="run the written file in "
@@ -72,7 +76,7 @@ def cmd_export(args) -> int:
         interop.save_torch(model, out, standardize=args.standardize)
         what = "PyTorch nn.Sequential (safetensors)"
     layers = " -> ".join(type(m).__name__ for _, m in
-                         interop._layers.export_layers(model, standardize=False))
+                         interop.export_layers(model, standardize=False))
     print(f"wrote {out} ({what}: {layers})")
     if args.check:
         diff = max_difference(model, out, fmt, standardize=args.standardize)

@@ -6,11 +6,12 @@ Each command prints its numbers and writes its figures (PNG and SVG) and one sel
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import sys
 
+from chainrule.cli.options import positive_number, whole
 from chainrule.errors import ConfigError
+from chainrule.validation import int_list, parse_int
 
 ORDER = 30
 
@@ -34,15 +35,14 @@ def parse_int_list(text: str, what: str) -> list:
         values = _continue_series(head, last, what, text)
     else:
         values = [_int(p, what, text) for p in parts]
-    if any(v < 1 for v in values):
-        raise ConfigError(f"{what} must be positive integers, found {text!r}")
-    return values
+    return int_list(values, what, expected="positive integers")
 
 
 def _int(part, what, text) -> int:
+    """One term of the list, in ASCII digits (``validation.parse_int``)."""
     try:
-        return int(part)
-    except ValueError:
+        return parse_int(part, what)
+    except ConfigError:
         raise ConfigError(f"{what} must be a comma-separated list of integers, found {text!r} "
                           f"('{part}' is not an integer)") from None
 
@@ -93,32 +93,6 @@ def _domain(text: str):
         raise ConfigError(f"--domain must be 'lo,hi' or 'lo1,hi1,lo2,hi2', found {text!r}")
     return tuple(values) if len(values) == 2 else ((values[0], values[1]),
                                                    (values[2], values[3]))
-
-
-def _whole(minimum: int):
-    """An argparse type: an integer >= ``minimum`` (argparse names the option in the error)."""
-
-    def check(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, found {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, found {value}")
-        return value
-
-    return check
-
-
-def _rate(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}") \
-            from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, found {text!r}")
-    return value
 
 
 def _written(path) -> None:
@@ -192,9 +166,19 @@ def run_features(args) -> int:
     return 0
 
 
+def _default(fn, name: str):
+    """The default of ``fn``'s argument ``name``: the study's own default is the command's."""
+    return inspect.signature(fn).parameters[name].default
+
+
 def register(sub) -> None:
-    from chainrule.theory.activations_study import STUDY_ACTIVATIONS, STUDY_CHOICES
-    from chainrule.theory.approximation import SWEEP_ACTIVATIONS
+    from chainrule.theory.activations_study import (
+        INITS,
+        STUDY_ACTIVATIONS,
+        STUDY_CHOICES,
+        activation_study,
+    )
+    from chainrule.theory.approximation import SWEEP_ACTIVATIONS, TARGETS, approximation_sweep
     from chainrule.theory.features import feature_learning
 
     p = sub.add_parser("exercises", help="answer the recitation's Questions 1-3 with live "
@@ -207,48 +191,53 @@ def register(sub) -> None:
     p = sub.add_parser("approx", help="universal approximation: error against hidden units N",
                        description="Train one-hidden-layer networks of growing width N on a "
                        "target and report sup and RMS error.")
-    p.add_argument("--target", default="sin",
-                   help="sin, abs, step, sawtooth, square, sin2d or bump2d (default sin)")
+    target = _default(approximation_sweep, "target")
+    p.add_argument("--target", default=target,
+                   help=f"{', '.join(TARGETS)} (default {target})")
     p.add_argument("--units", default="1,2,4,...,128",
                    help="widths N, e.g. 1,2,4,...,128 or 2,8,32 (default 1,2,4,...,128)")
     p.add_argument("--activation", default="all",
                    help=f"{', '.join(SWEEP_ACTIVATIONS)} (the step network is constructed), "
                         "comma-separated, or all")
     p.add_argument("--domain", default=None, help="lo,hi (or lo1,hi1,lo2,hi2 for 2-D targets)")
-    p.add_argument("--steps", type=_whole(1), default=1000)
-    p.add_argument("--lr", type=_rate, default=0.003)
-    p.add_argument("--restarts", type=_whole(1), default=3)
-    p.add_argument("--seed", type=_whole(0), default=0)
+    p.add_argument("--steps", type=whole(1), default=1000)
+    p.add_argument("--lr", type=positive_number, default=0.003)
+    p.add_argument("--restarts", type=whole(1), default=3)
+    p.add_argument("--seed", type=whole(0), default=0)
     p.add_argument("--out", default="runs/approx", help="folder for figures and report.html")
     p.set_defaults(func=run_approx)
 
     p = sub.add_parser("activations", help="activation choice: vanishing gradients, dead units, "
                        "speed", description="Train MLPs of several depths with each activation "
                        "and record gradient norms, inactive units, loss and time per step.")
-    p.add_argument("--dataset", default="spirals", help="a data set name (default spirals)")
+    dataset = _default(activation_study, "dataset")
+    p.add_argument("--dataset", default=dataset, help=f"a data set name (default {dataset})")
     p.add_argument("--depths", default="2,4,8,16", help="hidden layers, e.g. 2,4,8,16")
     p.add_argument("--activations", default=",".join(STUDY_ACTIVATIONS),
                    help=f"comma-separated: {', '.join(STUDY_CHOICES)}, or all (default "
                         f"{','.join(STUDY_ACTIVATIONS)})")
-    p.add_argument("--width", type=_whole(1), default=32)
-    p.add_argument("--steps", type=_whole(1), default=200)
-    p.add_argument("--lr", type=_rate, default=0.02)
-    p.add_argument("--init", default="recommended",
-                   help="recommended (He for ReLU, Xavier otherwise), default, xavier or he")
-    p.add_argument("--seed", type=_whole(0), default=0)
+    p.add_argument("--width", type=whole(1), default=32)
+    p.add_argument("--steps", type=whole(1), default=200)
+    p.add_argument("--lr", type=positive_number, default=0.02)
+    init = _default(activation_study, "init")
+    p.add_argument("--init", default=init,
+                   help=f"{', '.join(INITS)} (default {init}: He for ReLU, Xavier otherwise)")
+    p.add_argument("--seed", type=whole(0), default=0)
     p.add_argument("--out", default="runs/activations", help="folder for figures and report.html")
     p.set_defaults(func=run_activations)
 
     p = sub.add_parser("features", help="feature learning: every hidden unit over the plane, "
                        "before and after training", description="Train a small MLP on a 2-D "
                        "data set and draw each hidden unit's activation over the input plane.")
-    p.add_argument("--dataset", default="circles", help="a 2-D classification data set")
+    dataset = _default(feature_learning, "dataset")
+    p.add_argument("--dataset", default=dataset, help=f"a 2-D classification data set "
+                   f"(default {dataset})")
     p.add_argument("--hidden", default="6", help="hidden layer sizes, e.g. 6 or 8,4")
-    default = inspect.signature(feature_learning).parameters["activation"].default
-    p.add_argument("--activation", default=default, help=f"the hidden activation (default "
-                   f"{default})")
-    p.add_argument("--steps", type=_whole(1), default=400)
-    p.add_argument("--lr", type=_rate, default=0.03)
-    p.add_argument("--seed", type=_whole(0), default=0)
+    activation = _default(feature_learning, "activation")
+    p.add_argument("--activation", default=activation, help=f"the hidden activation (default "
+                   f"{activation})")
+    p.add_argument("--steps", type=whole(1), default=400)
+    p.add_argument("--lr", type=positive_number, default=0.03)
+    p.add_argument("--seed", type=whole(0), default=0)
     p.add_argument("--out", default="runs/features", help="folder for figures and report.html")
     p.set_defaults(func=run_features)

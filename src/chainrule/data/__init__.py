@@ -4,7 +4,7 @@ Pure NumPy (optional packages only for ``digits`` and ``mnist1d``); batches are 
 """
 
 from .bundled import digits, mnist1d
-from .files import MAX_INTEGER_CLASSES, load_csv, load_npz
+from .files import MAX_INTEGER_CLASSES, csv_columns, load_csv, load_csv_features, load_npz
 from .loader import ArrayDataset, DataLoader
 from .preprocessing import Standardizer, train_test_split
 from .record import Dataset
@@ -13,6 +13,7 @@ from .synthetic import FUNCTIONS, circles, gaussians, moons, sine, spirals, xor
 
 __all__ = [
     "DATASETS", "FUNCTIONS", "MAX_INTEGER_CLASSES", "ArrayDataset", "DataLoader", "Dataset",
-    "Standardizer", "circles", "digits", "gaussians", "load_csv", "load_data", "load_dataset",
-    "load_npz", "mnist1d", "moons", "sine", "spirals", "train_test_split", "xor",
+    "Standardizer", "circles", "csv_columns", "digits", "gaussians", "load_csv",
+    "load_csv_features", "load_data", "load_dataset", "load_npz", "mnist1d", "moons", "sine",
+    "spirals", "train_test_split", "xor",
 ]

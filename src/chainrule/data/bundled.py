@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from chainrule.errors import require
+from chainrule.validation import integer
 
-from ._checks import check_int
 from .record import Dataset
 
 _DIGIT_CLASSES = [str(d) for d in range(10)]
@@ -42,7 +42,7 @@ def mnist1d(seed=42):
 
     ``seed=42`` reproduces the published split. The result is cached in-process.
     """
-    X, y, X_test, y_test = _make_mnist1d(check_int("seed", seed, minimum=0))
+    X, y, X_test, y_test = _make_mnist1d(integer(seed, "seed", minimum=0))
     # Copies, so a caller editing its arrays cannot corrupt the cache.
     return Dataset(X.copy(), y.copy(), "classification", _DIGIT_CLASSES,
                    [f"t{j}" for j in range(X.shape[1])], "mnist1d",

@@ -5,13 +5,13 @@ as an editor shows it) and column.
 """
 
 import csv
-import difflib
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from chainrule.errors import ConfigError, DataError
+from chainrule.validation import is_number, suggestion
 
 from .record import Dataset
 
@@ -47,9 +47,8 @@ def load_csv(path, target=None, *, task=None):
     elif target in header:
         t = header.index(target)
     else:
-        close = difflib.get_close_matches(str(target), header, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise DataError(f"{path}: no target column named '{target}'{hint}; the columns are: "
+        raise DataError(f"{path}: no target column named '{target}'"
+                        f"{suggestion(str(target), header)}; the columns are: "
                         f"{', '.join(header)}")
     cells = np.array(rows, dtype=str)
     features = [j for j in range(len(header)) if j != t]
@@ -58,6 +57,28 @@ def load_csv(path, target=None, *, task=None):
     return Dataset(X, y, task, classes, [header[j] for j in features], Path(path).stem,
                    f"CSV file {path}: {len(X)} rows, target column '{header[t]}' (line "
                    f"{header_line} is the header)")
+
+
+def load_csv_features(path) -> np.ndarray:
+    """The feature matrix of a CSV file of feature columns only (no target column), the header
+    first: float64 of shape (samples, features), every cell a finite number. ``predict`` reads
+    its inputs this way; ``load_csv`` reads files that hold a target too."""
+    _check_file(path)
+    header, _, rows, lines = _read_csv(path)
+    return _parse_numbers(np.array(rows, dtype=str), path, lines, list(enumerate(header)))
+
+
+def csv_columns(path):
+    """The column names in a CSV file's header (its first non-blank row), or None when the
+    file cannot be read as CSV text (``load_csv`` then says why)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            for row in csv.reader(f):
+                if any(cell.strip() for cell in row):
+                    return [cell.strip() for cell in row]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return None
 
 
 def _check_file(path):
@@ -102,7 +123,7 @@ def _read_csv(path):
 
 
 def _check_header(header, line, path):
-    if all(_is_number(cell) for cell in header):
+    if all(is_number(cell) for cell in header):
         raise DataError(f"{path}: line {line} looks like data ({', '.join(header[:4])}...), but "
                         "the first line must be a header naming the columns; add one")
     for j, name in enumerate(header):
@@ -114,14 +135,6 @@ def _check_header(header, line, path):
                             f"(columns {header.index(name) + 1} and {j + 1})")
 
 
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _parse_numbers(cells, path, lines, columns):
     """Convert a (rows, cols) string array to float64, naming the first bad cell on failure."""
     try:
@@ -129,7 +142,7 @@ def _parse_numbers(cells, path, lines, columns):
     except ValueError:
         for i, row in enumerate(cells):
             for k, text in enumerate(row):
-                if not _is_number(text):
+                if not is_number(text):
                     where = _where(path, lines[i], columns[k])
                     if text == "":
                         raise DataError(f"{where}: empty cell; fill in a number or remove the "
@@ -154,7 +167,7 @@ def _parse_target(texts, path, lines, col, name, task):
         values = texts.astype(np.float64)
     except ValueError:
         if task == "regression":
-            first = next(i for i, t in enumerate(texts) if not _is_number(t))
+            first = next(i for i, t in enumerate(texts) if not is_number(t))
             where = _where(path, lines[first], (col, name))
             raise DataError(f"{where}: the target column holds text ('{texts[first]}'), which "
                             "cannot be a regression target") from None

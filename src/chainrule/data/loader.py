@@ -8,8 +8,7 @@ import math
 import numpy as np
 
 from chainrule.errors import ConfigError, DataError
-
-from ._checks import check_int
+from chainrule.validation import integer
 
 
 class ArrayDataset:
@@ -53,12 +52,12 @@ class DataLoader:
 
     def __init__(self, data, batch_size=32, shuffle=False, seed=None, drop_last=False):
         self.dataset = _as_dataset(data)
-        self.batch_size = check_int("batch_size", batch_size, minimum=1)
+        self.batch_size = integer(batch_size, "batch_size", minimum=1)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         if seed is None:
             seed = np.random.SeedSequence().entropy  # recorded, so even this run can be replayed
-        self.seed = check_int("seed", seed, minimum=0)
+        self.seed = integer(seed, "seed", minimum=0)
         self.epoch = 0
         if len(self.dataset) == 0:
             raise DataError("the data set is empty: there is nothing to batch")
@@ -70,13 +69,13 @@ class DataLoader:
 
     def set_epoch(self, epoch):
         """Make the next ``iter()`` produce epoch ``epoch``'s order."""
-        self.epoch = check_int("epoch", epoch, minimum=0)
+        self.epoch = integer(epoch, "epoch", minimum=0)
 
     def order(self, epoch=None):
         """The sample order of ``epoch`` (default: the next one), or None when not shuffling."""
         if not self.shuffle:
             return None
-        epoch = self.epoch if epoch is None else check_int("epoch", epoch, minimum=0)
+        epoch = self.epoch if epoch is None else integer(epoch, "epoch", minimum=0)
         # A stream per (seed, epoch): epoch k's order does not depend on how many epochs ran.
         return np.random.default_rng([self.seed, epoch]).permutation(len(self.dataset))
 
@@ -107,7 +106,7 @@ class DataLoader:
         except (KeyError, TypeError) as exc:
             raise ConfigError("a DataLoader state must be a dict with 'epoch' and 'seed', found "
                               f"{state!r}") from exc
-        self.seed = check_int("seed", seed, minimum=0)
+        self.seed = integer(seed, "seed", minimum=0)
         self.set_epoch(epoch)
 
     def __repr__(self):

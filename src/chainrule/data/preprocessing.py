@@ -6,8 +6,7 @@ import numbers
 import numpy as np
 
 from chainrule.errors import ConfigError, DataError
-
-from ._checks import make_rng
+from chainrule.validation import generator
 
 
 def train_test_split(X, y, test_size=0.25, seed=0, stratify=None):
@@ -26,7 +25,7 @@ def train_test_split(X, y, test_size=0.25, seed=0, stratify=None):
         if y.ndim == 0 or len(y) != n:
             raise DataError(f"X has {n} samples but y has {len(y) if y.ndim else 'no'} entries")
     n_test = _test_count(test_size, n)
-    rng = make_rng(seed)
+    rng = generator(seed, allow_none=False)
     if stratify is None or stratify is False:
         order = rng.permutation(n)
         test, train = order[:n_test], order[n_test:]

@@ -1,11 +1,11 @@
 """Data sets by name, and ``load_data`` which accepts a name or a file path."""
 
-import difflib
 import inspect
 import os
 from pathlib import Path
 
 from chainrule.errors import ConfigError, DataError
+from chainrule.validation import suggestion
 
 from . import bundled, synthetic
 from .files import load_csv, load_npz
@@ -30,7 +30,7 @@ def load_dataset(name, **kwargs):
     n=500, noise=0.1)``."""
     key = str(name).strip().lower()
     if key not in DATASETS:
-        raise DataError(f"unknown data set '{name}'{_suggest(key, DATASETS)}; known data sets: "
+        raise DataError(f"unknown data set '{name}'{suggestion(key, DATASETS)}; known data sets: "
                         f"{', '.join(sorted(DATASETS))}")
     loader = DATASETS[key]
     try:
@@ -70,10 +70,6 @@ def load_data(spec, target=None, **kwargs):
             raise DataError(f"data file not found: {text}")
         raise DataError(f"{text}: unknown file type '{suffix or '(no extension)'}'; expected "
                         f".csv or .npz, or a data set name ({', '.join(sorted(DATASETS))})")
-    raise DataError(f"unknown data set '{text}'{_suggest(text.lower(), DATASETS)}; known data "
+    raise DataError(f"unknown data set '{text}'{suggestion(text, DATASETS)}; known data "
                     f"sets: {', '.join(sorted(DATASETS))}; or give a .csv or .npz file")
 
-
-def _suggest(word, names):
-    close = difflib.get_close_matches(word, list(names), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -3,11 +3,16 @@
 import numpy as np
 
 from chainrule.errors import ConfigError, DataError
+from chainrule.validation import generator, integer, real
 
-from ._checks import check_float, check_int, make_rng
 from .record import Dataset
 
 _XY = ["x1", "x2"]
+
+
+def _count(value, name, least=1) -> int:
+    """A data set's count option (n, arms, centers), checked by ``validation.integer``."""
+    return integer(value, name, minimum=least, expected=f"an integer of at least {least}")
 
 
 def xor(n=200, noise=0.0, seed=0):
@@ -17,22 +22,22 @@ def xor(n=200, noise=0.0, seed=0):
     ``xor(4)`` is exactly the recitation's four points. The targets ±1 become class indices:
     class 0 is "-1" (signs differ), class 1 is "1" (signs agree).
     """
-    n = check_int("n", n, minimum=1)
-    noise = check_float("noise", noise, minimum=0.0)
+    n = _count(n, "n")
+    noise = real(noise, "noise", minimum=0.0)
     corners = np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])
     labels = np.array([1, 0, 0, 1], dtype=np.int64)
     X = corners[np.arange(n) % 4]
     y = labels[np.arange(n) % 4]
     if noise > 0:
-        X = X + make_rng(seed).normal(scale=noise, size=X.shape)
+        X = X + generator(seed, allow_none=False).normal(scale=noise, size=X.shape)
     return Dataset(X, y, "classification", ["-1", "1"], _XY, "xor",
                    "XOR on the corners of [-1, 1]^2 (recitation, question 2)")
 
 
 def moons(n=1000, noise=0.2, seed=0):
     """Two interleaving half circles, the geometry of ``sklearn.datasets.make_moons``."""
-    n = check_int("n", n, minimum=2)
-    noise = check_float("noise", noise, minimum=0.0)
+    n = _count(n, "n", 2)
+    noise = real(noise, "noise", minimum=0.0)
     n_out, n_in = n // 2, n - n // 2
     t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
     X = np.concatenate([
@@ -40,16 +45,16 @@ def moons(n=1000, noise=0.2, seed=0):
         np.column_stack([1 - np.cos(t_in), 0.5 - np.sin(t_in)]),
     ])
     y = np.repeat(np.array([0, 1], dtype=np.int64), [n_out, n_in])
-    X, y = _shuffle_and_jitter(X, y, noise, make_rng(seed))
+    X, y = _shuffle_and_jitter(X, y, noise, generator(seed, allow_none=False))
     return Dataset(X, y, "classification", ["0", "1"], _XY, "moons",
                    f"two interleaving half circles, noise {noise}")
 
 
 def circles(n=1000, noise=0.1, factor=0.5, seed=0):
     """A small circle (radius ``factor``) inside a unit circle, as ``sklearn``'s make_circles."""
-    n = check_int("n", n, minimum=2)
-    noise = check_float("noise", noise, minimum=0.0)
-    factor = check_float("factor", factor, minimum=0.0)
+    n = _count(n, "n", 2)
+    noise = real(noise, "noise", minimum=0.0)
+    factor = real(factor, "factor", minimum=0.0)
     if factor >= 1:
         raise ConfigError(f"factor (inner radius / outer radius) must be below 1, found {factor}")
     n_out, n_in = n // 2, n - n // 2
@@ -61,7 +66,7 @@ def circles(n=1000, noise=0.1, factor=0.5, seed=0):
         factor * np.column_stack([np.cos(t_in), np.sin(t_in)]),
     ])
     y = np.repeat(np.array([0, 1], dtype=np.int64), [n_out, n_in])
-    X, y = _shuffle_and_jitter(X, y, noise, make_rng(seed))
+    X, y = _shuffle_and_jitter(X, y, noise, generator(seed, allow_none=False))
     return Dataset(X, y, "classification", ["0", "1"], _XY, "circles",
                    f"two concentric circles, radius ratio {factor}, noise {noise}")
 
@@ -72,10 +77,10 @@ def spirals(n=1000, arms=3, noise=0.1, seed=0):
     ``noise`` is the standard deviation of the Gaussian noise on the angle, in radians
     (CS231n uses 0.2).
     """
-    n = check_int("n", n, minimum=1)
-    arms = check_int("arms", arms, minimum=1)
-    noise = check_float("noise", noise, minimum=0.0)
-    rng = make_rng(seed)
+    n = _count(n, "n")
+    arms = _count(arms, "arms")
+    noise = real(noise, "noise", minimum=0.0)
+    rng = generator(seed, allow_none=False)
     counts = _split_evenly(n, arms)
     y = np.repeat(np.arange(arms, dtype=np.int64), counts)
     # Position along the arm in [0, 1], computed for all arms at once.
@@ -95,10 +100,10 @@ def gaussians(n=1000, centers=3, std=1.0, seed=0):
     ``centers`` is a count k, placing the centers evenly on a circle of radius 4 (so the classes
     are well apart whatever the seed), or an array (k, d) of explicit centers in d dimensions.
     """
-    n = check_int("n", n, minimum=1)
-    std = check_float("std", std, minimum=0.0)
+    n = _count(n, "n")
+    std = real(std, "std", minimum=0.0)
     if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
-        k = check_int("centers", centers, minimum=1)
+        k = _count(centers, "centers")
         angle = np.pi / 2 + 2 * np.pi * np.arange(k) / k
         means = 4.0 * np.column_stack([np.cos(angle), np.sin(angle)])
     else:
@@ -110,7 +115,7 @@ def gaussians(n=1000, centers=3, std=1.0, seed=0):
     counts = _split_evenly(n, k)
     y = np.repeat(np.arange(k, dtype=np.int64), counts)
     X = means[y]
-    X, y = _shuffle_and_jitter(X, y, std, make_rng(seed))
+    X, y = _shuffle_and_jitter(X, y, std, generator(seed, allow_none=False))
     names = _XY if X.shape[1] == 2 else [f"x{j + 1}" for j in range(X.shape[1])]
     return Dataset(X, y, "classification", [str(c) for c in range(k)], names, "gaussians",
                    f"{k} Gaussian blobs with standard deviation {std}")
@@ -140,8 +145,8 @@ def sine(n=256, fn=np.sin, domain=(-np.pi, np.pi), noise=0.0, seed=0):
     else 0), "sawtooth" (period 2, range [-1, 1)), "square" (x**2)). ``noise`` is the standard
     deviation of Gaussian noise added to y.
     """
-    n = check_int("n", n, minimum=1)
-    noise = check_float("noise", noise, minimum=0.0)
+    n = _count(n, "n")
+    noise = real(noise, "noise", minimum=0.0)
     if isinstance(fn, str):
         if fn not in FUNCTIONS:
             raise ConfigError(f"unknown function {fn!r}; use a callable or one of "
@@ -152,7 +157,7 @@ def sine(n=256, fn=np.sin, domain=(-np.pi, np.pi), noise=0.0, seed=0):
     else:
         raise ConfigError(f"fn must be a callable or a function name, found {fn!r}")
     try:
-        lo, hi = (check_float("domain bound", v) for v in domain)
+        lo, hi = (real(v, "domain bound") for v in domain)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"domain must be a pair (low, high), found {domain!r}") from exc
     if not lo < hi:
@@ -160,7 +165,7 @@ def sine(n=256, fn=np.sin, domain=(-np.pi, np.pi), noise=0.0, seed=0):
     x = np.linspace(lo, hi, n)
     y = _evaluate(fn, x, fn_name)
     if noise > 0:
-        y = y + make_rng(seed).normal(scale=noise, size=n)
+        y = y + generator(seed, allow_none=False).normal(scale=noise, size=n)
     return Dataset(x.reshape(n, 1), y.reshape(n, 1), "regression", None, ["x"], "sine",
                    f"y = {fn_name}(x) on [{lo:g}, {hi:g}], noise {noise}")
 

@@ -15,11 +15,11 @@ from chainrule.inspect.gradcheck import GradcheckReport, gradcheck, verdict
 from chainrule.inspect.manual import compare_with_autodiff
 from chainrule.inspect.per_op import OpCheck, PerOpReport
 from chainrule.inspect.recitation import question3_network
-from chainrule.inspect.stepper import BackwardState, Step, step_backward
+from chainrule.inspect.stepper import BackwardState, Step, backward_steps
 
 __all__ = [
     "BackwardState", "CheckResult", "ClosedFormReport", "FDCurve", "GradcheckReport", "Graph",
-    "OpCheck", "PerOpReport", "Step", "Trace", "closed_form_check", "compare_with_autodiff",
-    "detect_anomaly", "draw", "explain", "fd_error_curve", "gradcheck", "manual",
-    "question3_network", "step_backward", "verdict",
+    "OpCheck", "PerOpReport", "Step", "Trace", "backward_steps", "closed_form_check",
+    "compare_with_autodiff", "detect_anomaly", "draw", "explain", "fd_error_curve", "gradcheck",
+    "manual", "question3_network", "verdict",
 ]

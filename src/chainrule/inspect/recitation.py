@@ -16,6 +16,7 @@ from chainrule import functional as F
 from chainrule.autograd import no_grad
 from chainrule.errors import ConfigError
 from chainrule.tensor import Tensor
+from chainrule.validation import positive_int
 
 
 @dataclass
@@ -53,12 +54,6 @@ class Question3:
                        self.b2.data)
 
 
-def _check_size(value, what):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(f"{what} must be a positive integer, found {value!r}")
-    return int(value)
-
-
 def forward(x, y, W, b1, U, b2) -> Question3:
     """Run the Question 3 forward pass on the given arrays (copied into fresh leaves)."""
     W = Tensor(W, requires_grad=True, name="W")
@@ -90,13 +85,13 @@ def question3_network(n: int = 3, m: int = 4, k: int = 3, seed: int = 0, batch=N
     0.05 of ReLU's kink and at least one unit is off, so finite differences are trustworthy
     and the mask 1{h > 0} visibly matters.
     """
-    n = _check_size(n, "n (inputs)")
-    m = _check_size(m, "m (hidden units)")
-    k = _check_size(k, "k (classes)")
+    n = positive_int(n, "n (inputs)")
+    m = positive_int(m, "m (hidden units)")
+    k = positive_int(k, "k (classes)")
     if k < 2:
         raise ConfigError(f"k (classes) must be at least 2 for a softmax, found {k}")
     if batch is not None:
-        batch = _check_size(batch, "batch")
+        batch = positive_int(batch, "batch")
     rng = np.random.default_rng(seed)
     rows = 1 if batch is None else batch
     for _ in range(200):

@@ -1,4 +1,4 @@
-"""Backprop one node at a time: ``step_backward(loss)`` yields the state after every node.
+"""Backprop one node at a time: ``backward_steps(loss)`` yields the state after every node.
 
 It drives the engine's own walk (``autograd.iter_backward``) and writes down, for every
 gradient that flows into an input, the rule of the chain-rule table that produced it, with the
@@ -283,8 +283,8 @@ def _sum_step(index, visit, name, inp, contributions, total, label):
     )
 
 
-def step_backward(loss, grad=None, retain_graph: bool = False, names=None,
-                  expand: bool = False):
+def backward_steps(loss, grad=None, retain_graph: bool = False, names=None,
+                   expand: bool = False):
     """Run backprop on ``loss`` one node at a time, yielding a ``BackwardState`` after each.
 
     Leaf gradients accumulate into ``.grad`` exactly as in ``loss.backward()``; stop early and
@@ -294,5 +294,5 @@ def step_backward(loss, grad=None, retain_graph: bool = False, names=None,
     if not isinstance(loss, Tensor):
         from chainrule.errors import ConfigError
 
-        raise ConfigError(f"step_backward needs a Tensor, found {type(loss).__name__}")
+        raise ConfigError(f"backward_steps needs a Tensor, found {type(loss).__name__}")
     return _walk(loss, grad, retain_graph, names, expand)

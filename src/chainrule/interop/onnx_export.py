@@ -20,6 +20,7 @@ from chainrule import nn
 from chainrule.errors import ConfigError, ModelFileError, require
 from chainrule.interop._layers import as_module, dtype_of, export_layers, input_features
 from chainrule.nn.standardize import input_standardize
+from chainrule.validation import integer
 
 DEFAULT_OPSET = 17
 MIN_OPSET = 13  # Softmax(axis) with today's meaning; GreaterOrEqual exists (12+)
@@ -94,13 +95,10 @@ def _metadata(module, standardize) -> dict:
 
 def _check_opset(onnx, opset):
     newest = onnx.defs.onnx_opset_version()
-    if isinstance(opset, bool) or not isinstance(opset, (int, np.integer)) or not (
-            MIN_OPSET <= opset <= newest):
-        raise ConfigError(
-            f"opset must be an integer from {MIN_OPSET} to {newest} (the installed onnx's "
-            f"newest), found {opset!r}; the default {DEFAULT_OPSET} suits most runtimes"
-        )
-    return int(opset)
+    return integer(opset, "opset", minimum=MIN_OPSET, maximum=newest,
+                   expected=f"an integer from {MIN_OPSET} to {newest} (the installed onnx's "
+                            "newest)",
+                   hint=f"; the default {DEFAULT_OPSET} suits most runtimes")
 
 
 def to_onnx(model, opset: int = DEFAULT_OPSET, input_name: str = "input",

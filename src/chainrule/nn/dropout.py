@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule.errors import ConfigError
+from chainrule import validation
 from chainrule.nn.config import register
-from chainrule.nn.init import as_generator
 from chainrule.nn.module import Module
 from chainrule.tensor import Tensor
 
@@ -21,11 +20,8 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, seed=None):
         super().__init__()
-        p = float(p)
-        if not 0.0 <= p <= 1.0:
-            raise ConfigError(f"Dropout probability must lie in [0, 1], found {p}")
-        self.p = p
-        self.rng = as_generator(seed)
+        self.p = validation.probability(p, "Dropout probability")
+        self.rng = validation.generator(seed, "seed")
 
     def forward(self, x):
         if not self.training or self.p == 0.0:

@@ -12,20 +12,15 @@ import math
 
 import numpy as np
 
-from chainrule import activations
+from chainrule import activations, validation
 from chainrule.errors import ConfigError
 from chainrule.tensor import Tensor
 
 
-def as_generator(rng=None) -> np.random.Generator:
-    """A Generator from a Generator (returned as is), an int seed or None."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(rng)
-    raise ConfigError(
-        f"rng/seed must be a numpy.random.Generator, an int or None, found {type(rng).__name__}"
-    )
+def as_generator(rng=None, name: str = "rng") -> np.random.Generator:
+    """A Generator from a Generator (returned as is), an int seed >= 0 or None (fresh
+    entropy); ``validation.generator`` checks it and names ``name`` in the error."""
+    return validation.generator(rng, name)
 
 
 def _array(tensor) -> np.ndarray:

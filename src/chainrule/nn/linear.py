@@ -7,16 +7,10 @@ import math
 import numpy as np
 
 from chainrule import functional as F
-from chainrule.errors import ConfigError
+from chainrule import validation
 from chainrule.nn import init
 from chainrule.nn.config import dtype_name, parse_dtype, register
 from chainrule.nn.module import Module, Parameter
-
-
-def _positive_int(value, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(f"{what} must be a positive integer, found {value!r}")
-    return int(value)
 
 
 @register
@@ -30,15 +24,15 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, seed=None,
                  dtype=np.float32):
         super().__init__()
-        self.in_features = _positive_int(in_features, "Linear in_features")
-        self.out_features = _positive_int(out_features, "Linear out_features")
+        self.in_features = validation.positive_int(in_features, "Linear in_features")
+        self.out_features = validation.positive_int(out_features, "Linear out_features")
         dtype = parse_dtype(dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype))
         self.bias = Parameter(np.empty(self.out_features, dtype)) if bias else None
         self.reset_parameters(seed)
 
     def reset_parameters(self, seed=None) -> None:
-        rng = init.as_generator(seed)
+        rng = validation.generator(seed, "seed")
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
         if self.bias is not None:
             bound = 1 / math.sqrt(self.in_features)

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from chainrule import functional as F
-from chainrule.errors import ConfigError
+from chainrule import validation
 from chainrule.nn.config import register
 from chainrule.nn.module import Module
-
-_REDUCTIONS = ("mean", "sum", "none")
 
 
 class _Loss(Module):
     def __init__(self, reduction: str = "mean"):
         super().__init__()
-        if reduction not in _REDUCTIONS:
-            raise ConfigError(f"reduction must be one of {_REDUCTIONS}, found {reduction!r}")
-        self.reduction = reduction
+        self.reduction = validation.reduction(reduction)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"

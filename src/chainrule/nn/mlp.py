@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule import activations
+from chainrule import activations, validation
 from chainrule.errors import ConfigError
 from chainrule.nn.activations import activation_module
 from chainrule.nn.config import dtype_name, from_config, parse_dtype, register
 from chainrule.nn.containers import Sequential
 from chainrule.nn.dropout import Dropout
-from chainrule.nn.init import as_generator
 from chainrule.nn.linear import Linear
 from chainrule.nn.module import Module
 from chainrule.nn.standardize import Standardize, attach, input_standardize
@@ -54,15 +53,9 @@ class MLP(Module):
                  dropout: float = 0.0, bias: bool = True, seed=None, dtype=np.float32,
                  standardize: bool = False):
         super().__init__()
-        sizes = list(sizes) if isinstance(sizes, (list, tuple)) else sizes
-        if (not isinstance(sizes, list) or len(sizes) < 2
-                or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0
-                           for n in sizes)):
-            raise ConfigError(
-                f"MLP sizes must be a list of at least two positive integers "
-                f"(input, hidden..., output), found {sizes!r}"
-            )
-        self.sizes = [int(n) for n in sizes]
+        sizes = self.sizes = validation.int_list(
+            sizes, "MLP sizes", min_length=2,
+            expected="a list of at least two positive integers (input, hidden..., output)")
         n_hidden = len(sizes) - 2
         if isinstance(activation, (list, tuple)):
             if len(activation) != n_hidden:
@@ -73,12 +66,10 @@ class MLP(Module):
             specs = list(activation)
         else:
             specs = [activation] * n_hidden
-        dropout = float(dropout)
-        if not 0.0 <= dropout < 1.0:
-            raise ConfigError(f"MLP dropout must lie in [0, 1), found {dropout}")
+        dropout = validation.probability(dropout, "MLP dropout", high_open=True)
         dtype = parse_dtype(dtype)
 
-        rng = as_generator(seed)
+        rng = validation.generator(seed, "seed")
         linears = [Linear(sizes[i], sizes[i + 1], bias=bias, seed=rng, dtype=dtype)
                    for i in range(len(sizes) - 1)]
         drops = ([Dropout(dropout, seed=g) for g in rng.spawn(n_hidden)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from chainrule.errors import ConfigError
+from chainrule.validation import positive_int
 
 
 class LRScheduler:
@@ -58,9 +59,8 @@ class StepLR(LRScheduler):
     """lr = base_lr * gamma ** (epoch // step_size)."""
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ConfigError(f"StepLR step_size must be a positive integer, found {step_size!r}")
-        self.step_size, self.gamma = step_size, float(gamma)
+        self.step_size = positive_int(step_size, "StepLR step_size")
+        self.gamma = float(gamma)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr, epoch):
@@ -71,11 +71,8 @@ class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (base_lr - eta_min) (1 + cos(pi * epoch / T_max)) / 2."""
 
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):
-        if isinstance(T_max, bool) or not isinstance(T_max, int) or T_max < 1:
-            raise ConfigError(
-                f"CosineAnnealingLR T_max must be a positive integer, found {T_max!r}"
-            )
-        self.T_max, self.eta_min = T_max, float(eta_min)
+        self.T_max = positive_int(T_max, "CosineAnnealingLR T_max")
+        self.eta_min = float(eta_min)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr, epoch):

@@ -20,7 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from chainrule import activations, nn, optim
+from chainrule import activations, nn, optim, validation
 from chainrule.autograd import no_grad
 from chainrule.errors import ConfigError, TrainingDivergedError
 from chainrule.sklearn import _params
@@ -141,7 +141,7 @@ class MLPBase(BaseEstimator):
         target, n_out = self._targets(y, first, classes)  # labels 0..K-1, or (n, k) floats
         X = np.ascontiguousarray(X, dtype=self._dtype)
         if first:
-            self._rng = _params.generator(self.random_state)
+            self._rng = validation.generator(self.random_state, "random_state")
             self._build(X.shape[1], n_out)
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
-from chainrule import activations
+from chainrule import activations, validation
 from chainrule.errors import ConfigError
 from chainrule.validation import choice
 
@@ -14,37 +14,24 @@ SOLVERS = ("sgd", "adam")
 
 
 def _number(est, name, low, high=None, *, integer=False, low_open=False, high_open=False):
+    """``est.<name>`` checked by ``validation``: a whole number (``integer``) or a number, in
+    the interval from ``low`` to ``high`` (None: no upper end, and infinity is allowed there,
+    as scikit-learn allows it)."""
+    what = f"{type(est).__name__}: {name}"
     value = getattr(est, name)
-    kind = Integral if integer else Real
-    ok = isinstance(value, kind) and not isinstance(value, bool)
-    if ok:
-        ok = (value > low if low_open else value >= low)
-        if high is not None:
-            ok = ok and (value < high if high_open else value <= high)
-    if not ok:
-        lo = f"{'(' if low_open else '['}{low}"
-        hi = f"{high}{')' if high_open else ']'}" if high is not None else "inf)"
-        what = "an integer" if integer else "a number"
-        raise ConfigError(f"{type(est).__name__}: {name} must be {what} in {lo}, {hi}, "
-                          f"found {value!r}")
-    return value
+    if integer:
+        return validation.integer(value, what, minimum=low, maximum=high)
+    return validation.real(value, what, minimum=low, maximum=high, low_open=low_open,
+                           high_open=high_open, finite=high is not None)
 
 
 def hidden_sizes(est) -> list:
     sizes = est.hidden_layer_sizes
     if isinstance(sizes, Integral) and not isinstance(sizes, bool):
-        sizes = [sizes]
-    try:
-        sizes = list(sizes)
-    except TypeError:
-        sizes = None
-    if sizes is None or not all(isinstance(n, Integral) and not isinstance(n, bool) and n > 0
-                                for n in sizes):
-        raise ConfigError(
-            f"{type(est).__name__}: hidden_layer_sizes must be a positive integer or a sequence "
-            f"of them, e.g. (100,) or (64, 32), found {est.hidden_layer_sizes!r}"
-        )
-    return [int(n) for n in sizes]
+        sizes = [sizes]  # scikit-learn takes one size for one hidden layer
+    return validation.int_list(
+        sizes, f"{type(est).__name__}: hidden_layer_sizes",
+        expected="a positive integer or a sequence of them, e.g. (100,) or (64, 32)")
 
 
 def activation_name(est) -> str:
@@ -78,11 +65,9 @@ def validate(est) -> None:
             if est.solver == "lbfgs" else ""
         raise ConfigError(f"{type(est).__name__}: solver must be 'sgd' or 'adam', "
                           f"found {est.solver!r}{hint}")
-    if not (est.batch_size == "auto" or (isinstance(est.batch_size, Integral)
-                                         and not isinstance(est.batch_size, bool)
-                                         and est.batch_size >= 1)):
-        raise ConfigError(f"{type(est).__name__}: batch_size must be 'auto' or a positive "
-                          f"integer, found {est.batch_size!r}")
+    if not (isinstance(est.batch_size, str) and est.batch_size == "auto"):
+        validation.integer(est.batch_size, f"{type(est).__name__}: batch_size", minimum=1,
+                           expected="'auto' or a positive integer")
     _number(est, "alpha", 0)
     _number(est, "learning_rate_init", 0, low_open=True)
     _number(est, "max_iter", 1, integer=True)
@@ -94,15 +79,3 @@ def validate(est) -> None:
     _number(est, "epsilon", 0, low_open=True)
     if est.n_iter_no_change != np.inf:  # scikit-learn allows inf: never stop on a plateau
         _number(est, "n_iter_no_change", 1, integer=True)
-
-
-def generator(random_state) -> np.random.Generator:
-    """A NumPy Generator from scikit-learn's ``random_state`` (None, int, RandomState)."""
-    if random_state is None or isinstance(random_state, np.random.Generator):
-        return np.random.default_rng(random_state)
-    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
-        return np.random.default_rng(int(random_state))
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
-    raise ConfigError(f"random_state must be None, an int or a numpy RandomState/Generator, "
-                      f"found {random_state!r}")

@@ -32,7 +32,7 @@ from chainrule.theory.constructions import (
     xor_relu,
     xor_table,
 )
-from chainrule.theory.domain import evaluate, grid, parse_domain
+from chainrule.theory.domain import evaluate_target, grid, parse_domain
 from chainrule.theory.exercises import run_exercises
 from chainrule.theory.features import FeatureStudy, PlaneMaps, feature_learning, plane_maps
 from chainrule.theory.gradient_flow import GradientFlow, GradientFlowWarning
@@ -56,7 +56,7 @@ __all__ = [
     "TARGETS", "XOR_LABELS", "XOR_POINTS", "ActivationStudy", "FeatureStudy", "GradientFlow",
     "GradientFlowWarning", "OneHiddenLayer", "PlaneMaps", "StepTraining", "Sweep", "XorTable",
     "activation_cost", "activation_study", "approximation_study", "approximation_sweep",
-    "best_step_network", "evaluate", "feature_learning", "grid", "identity_linear", "linear",
+    "best_step_network", "evaluate_target", "feature_learning", "grid", "identity_linear", "linear",
     "max_error", "parse_domain", "piecewise_constant", "plane_maps", "predict", "quadratic",
     "relu_interpolant", "represents", "rms_error", "run_exercises", "step_best_error",
     "step_best_error_fn", "step_network_experiment", "step_piecewise_constant",

@@ -9,7 +9,6 @@ activation's forward and backward pass on a large array (the slide's "computatio
 
 from __future__ import annotations
 
-import numbers
 import time
 from dataclasses import dataclass, field
 
@@ -22,7 +21,7 @@ from chainrule.errors import ConfigError
 from chainrule.tensor import Tensor
 from chainrule.theory import probes
 from chainrule.training.callbacks import Callback
-from chainrule.validation import choice
+from chainrule.validation import choice, int_list, positive_int
 
 #: The study's default: the slides' sigmoid, tanh and ReLU. Any hidden activation that
 #: gradient descent can train may be chosen.
@@ -125,18 +124,6 @@ def _data(dataset):
     return X.astype(np.float32), y, task, name
 
 
-def _positive_ints(name, values) -> list:
-    try:
-        out = [v for v in values]
-    except TypeError:
-        raise ConfigError(f"{name} must be a list of positive integers, found {values!r}") \
-            from None
-    if not out or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1
-                      for v in out):
-        raise ConfigError(f"{name} must be a list of positive integers, found {values!r}")
-    return [int(v) for v in out]
-
-
 def build_network(in_features, out_features, depth, width, activation, init="recommended",
                   seed=0) -> nn.MLP:
     """An MLP with ``depth`` hidden layers of ``width`` units, initialised as ``init`` says.
@@ -174,12 +161,12 @@ def activation_study(dataset="spirals", depths=(2, 4, 8, 16), activations=STUDY_
     SGD, not Adam: Adam rescales each weight's step by its own gradient size, which hides the
     very vanishing this study is about.
     """
-    depths = _positive_ints("depths", depths)
+    depths = int_list(depths, "depths")
     activations = [choice(a, STUDY_CHOICES, "activations entry") for a in activations]
     if not activations:
         raise ConfigError(f"activations must be chosen from {', '.join(STUDY_CHOICES)}, "
                           "found none")
-    width, steps = _positive_ints("width", [width])[0], _positive_ints("steps", [steps])[0]
+    width, steps = positive_int(width, "width"), positive_int(steps, "steps")
     X, y, task, name = _data(dataset)
     n_out = int(y.max()) + 1 if task == "classification" else y.shape[1]
     every = record_every or max(1, steps // 20)

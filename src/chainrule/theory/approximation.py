@@ -11,7 +11,6 @@ N thresholds at equal spacing with each piece at the middle of the target's rang
 from __future__ import annotations
 
 import inspect
-import numbers
 import time
 from dataclasses import dataclass, field
 
@@ -20,10 +19,10 @@ import numpy as np
 from chainrule import activations as registry
 from chainrule.errors import ConfigError
 from chainrule.theory._train import fit_output_layer, train_full_batch
-from chainrule.theory.domain import evaluate, grid, parse_domain
+from chainrule.theory.domain import evaluate_target, grid, parse_domain
 from chainrule.theory.network import OneHiddenLayer
 from chainrule.theory.representability import best_step_network, predict
-from chainrule.validation import choice
+from chainrule.validation import choice, int_list, integer
 
 
 def _heaviside(x):
@@ -135,17 +134,6 @@ class Sweep:
         return "\n".join(lines)
 
 
-def _check_units(units) -> list:
-    try:
-        out = [int(u) for u in units]
-    except (TypeError, ValueError):
-        raise ConfigError(f"units must be a list of positive integers, found {units!r}") from None
-    if not out or any(u < 1 for u in out) or any(
-            isinstance(u, bool) or not isinstance(u, numbers.Integral) for u in units):
-        raise ConfigError(f"units must be a list of positive integers, found {units!r}")
-    return out
-
-
 def approximation_sweep(target="sin", domain=None, units=DEFAULT_UNITS,
                         activation=registry.DEFAULT,
                         steps: int = 1000, lr: float = 0.003, restarts: int = 3,
@@ -161,20 +149,19 @@ def approximation_sweep(target="sin", domain=None, units=DEFAULT_UNITS,
     the mean squared error, so the sup error need not fall at every single step of N.
     """
     f, box, name = resolve_target(target, domain)
-    units = _check_units(units)
+    units = int_list(units, "units")
     activation = choice(activation, SWEEP_ACTIVATIONS, "activation for the sweep")
     constructed = not registry.get(activation).trainable
     d = box.shape[0]
     if constructed and d != 1:
         raise ConfigError("the constructive step network is one-dimensional; use sigmoid, tanh "
                           "or relu for a 2-D target")
-    for key, value, least in (("steps", steps, 0), ("restarts", restarts, 1)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
-            raise ConfigError(f"{key} must be a whole number >= {least}, found {value!r}")
+    steps = integer(steps, "steps", minimum=0)
+    restarts = integer(restarts, "restarts", minimum=1)
     X_train = grid(box, points or (512 if d == 1 else 32))
-    y_train = evaluate(f, X_train)
+    y_train = evaluate_target(f, X_train)
     X_eval = grid(box, eval_points or (4001 if d == 1 else 121))
-    y_eval = evaluate(f, X_eval)
+    y_eval = evaluate_target(f, X_eval)
     sweep = Sweep(name, activation, box, [], [], [], [], not constructed, X_eval, y_eval)
     for n in units:
         start = time.perf_counter()

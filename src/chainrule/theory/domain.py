@@ -7,11 +7,10 @@ target function takes one NumPy array per input coordinate (``np.sin`` for 1-D,
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from chainrule.errors import ConfigError, DataError
+from chainrule.validation import integer
 
 
 def parse_domain(domain) -> np.ndarray:
@@ -39,14 +38,13 @@ def grid(domain, points=None) -> np.ndarray:
     d = box.shape[0]
     if points is None:
         points = {1: 10001, 2: 201}.get(d, 31)
-    if isinstance(points, bool) or not isinstance(points, numbers.Integral) or points < 2:
-        raise ConfigError(f"points must be an integer >= 2, found {points!r}")
-    axes = [np.linspace(lo, hi, int(points)) for lo, hi in box]
+    points = integer(points, "points", minimum=2)
+    axes = [np.linspace(lo, hi, points) for lo, hi in box]
     mesh = np.meshgrid(*axes, indexing="ij")
     return np.column_stack([m.reshape(-1) for m in mesh])
 
 
-def evaluate(f, X) -> np.ndarray:
+def evaluate_target(f, X) -> np.ndarray:
     """``f`` at the rows of ``X`` (N, d), called with one array per coordinate: shape (N,)."""
     if not callable(f):
         raise ConfigError(f"the target must be a function, found {type(f).__name__}")

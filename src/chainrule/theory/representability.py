@@ -9,7 +9,6 @@ backprop gives their hidden layer a gradient of exactly zero.
 
 from __future__ import annotations
 
-import numbers
 import time
 from dataclasses import dataclass, field
 
@@ -20,8 +19,9 @@ from chainrule.autograd import no_grad
 from chainrule.errors import ConfigError
 from chainrule.tensor import Tensor
 from chainrule.theory._train import fit_output_layer, train_full_batch
-from chainrule.theory.domain import evaluate, grid, parse_domain
+from chainrule.theory.domain import evaluate_target, grid, parse_domain
 from chainrule.theory.network import OneHiddenLayer
+from chainrule.validation import integer
 
 
 def predict(net, X) -> np.ndarray:
@@ -34,24 +34,18 @@ def predict(net, X) -> np.ndarray:
 def max_error(net, f, domain, points=None) -> float:
     """sup |net(x) - f(x)| over a dense grid of ``domain`` (computed in float64)."""
     X = grid(domain, points)
-    return float(np.max(np.abs(predict(net, X) - evaluate(f, X))))
+    return float(np.max(np.abs(predict(net, X) - evaluate_target(f, X))))
 
 
 def rms_error(net, f, domain, points=None) -> float:
     """The root-mean-square error over the same dense grid."""
     X = grid(domain, points)
-    return float(np.sqrt(np.mean((predict(net, X) - evaluate(f, X)) ** 2)))
+    return float(np.sqrt(np.mean((predict(net, X) - evaluate_target(f, X)) ** 2)))
 
 
 def represents(net, f, domain, tol: float = 0.0, points=None) -> bool:
     """True when ``net`` equals ``f`` to within ``tol`` on a dense grid of ``domain``."""
     return max_error(net, f, domain, points) <= tol
-
-
-def _units(n_units) -> int:
-    if isinstance(n_units, bool) or not isinstance(n_units, numbers.Integral) or n_units < 0:
-        raise ConfigError(f"n_units must be a whole number >= 0, found {n_units!r}")
-    return int(n_units)
 
 
 def step_best_error(a: float, lo: float, hi: float, n_units: int) -> float:
@@ -62,7 +56,8 @@ def step_best_error(a: float, lo: float, hi: float, n_units: int) -> float:
     |a|(hi - lo)/(n + 1) and misses by half of that. Equal pieces at the midpoints reach it.
     """
     box = parse_domain((lo, hi))[0]
-    return abs(float(a)) * float(box[1] - box[0]) / (2 * (_units(n_units) + 1))
+    n = integer(n_units, "n_units", minimum=0)
+    return abs(float(a)) * float(box[1] - box[0]) / (2 * (n + 1))
 
 
 def step_best_error_fn(f, lo: float, hi: float, n_units: int, points: int = 20001) -> float:
@@ -71,13 +66,13 @@ def step_best_error_fn(f, lo: float, hi: float, n_units: int, points: int = 2000
     Bisection on eps: a greedy sweep closes a piece as soon as f's range on it exceeds 2 eps;
     eps is reachable when n + 1 pieces suffice (greedy is optimal for this covering problem).
     """
-    return _best_partition(f, lo, hi, _units(n_units), points)[0]
+    return _best_partition(f, lo, hi, integer(n_units, "n_units", minimum=0), points)[0]
 
 
 def _best_partition(f, lo, hi, n, points):
     """(eps, x grid, y, piece starts): the optimal n + 1 piece cover found by bisection."""
     x = grid((lo, hi), points)
-    y = evaluate(f, x)
+    y = evaluate_target(f, x)
     lo_eps, hi_eps = 0.0, float(y.max() - y.min()) / 2
     if len(_piece_starts(y, 0.0, n + 1)) <= n + 1:
         hi_eps = 0.0
@@ -117,7 +112,7 @@ def best_step_network(f, lo: float, hi: float, n_units: int, points: int = 20001
     """
     from chainrule.theory.constructions import step_piecewise_constant
 
-    n = _units(n_units)
+    n = integer(n_units, "n_units", minimum=0)
     if n < 1:
         raise ConfigError("a step network needs at least one unit")
     _, x, y, starts = _best_partition(f, lo, hi, n, points)
@@ -193,14 +188,14 @@ def train_step_network(f, domain=(0.0, 1.0), units: int = 8, derivative: str = "
     ("straight_through", "sigmoid") moves the thresholds, but no network beats the bound.
     """
     lo, hi = parse_domain(domain)[0]
-    n = _units(units)
+    n = integer(units, "units", minimum=0)
     rng = np.random.default_rng(seed)
     net = OneHiddenLayer(1, n, activations.STEP.name, derivative, seed=seed)
     thresholds = np.sort(rng.uniform(lo, hi, n))
     net.hidden.weight.data[:] = 1.0
     net.hidden.bias.data[:] = -thresholds
     X = grid((lo, hi), points)
-    y = evaluate(f, X)
+    y = evaluate_target(f, X)
     fit_output_layer(net, X, y)  # the best output weights for these thresholds
     initial = max_error(net, f, (lo, hi), eval_points)
     norms = {}

@@ -18,6 +18,7 @@ import numpy as np
 from chainrule.errors import ConfigError
 from chainrule.io.atomic import writable_folder
 from chainrule.training.history import _mode
+from chainrule.validation import integer, real
 
 
 class Callback:
@@ -81,13 +82,9 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
                  mode: str = "auto", restore_best_weights: bool = True):
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ConfigError(f"patience must be a whole number >= 0, found {patience!r}")
-        if not isinstance(min_delta, (int, float)) or min_delta < 0:
-            raise ConfigError(f"min_delta must be a number >= 0, found {min_delta!r}")
         self.monitor = monitor
-        self.patience = patience
-        self.min_delta = float(min_delta)
+        self.patience = integer(patience, "patience", minimum=0)
+        self.min_delta = real(min_delta, "min_delta", minimum=0)
         self.mode = _mode(monitor, mode)
         self.restore_best_weights = restore_best_weights
         self.best = None
@@ -155,10 +152,8 @@ class ModelCheckpoint(Callback):
     order = 100  # last: the checkpoint records what every other callback decided
 
     def __init__(self, path, every: int = 1):
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ConfigError(f"every must be a whole number >= 1, found {every!r}")
         self.path = path
-        self.every = every
+        self.every = integer(every, "every", minimum=1)
         self.last_saved_epoch = None
 
     def on_train_begin(self, trainer):

@@ -24,7 +24,7 @@ from chainrule.training.history import History
 from chainrule.training.losses import infer_task, prepare_targets, resolve_loss
 from chainrule.training.metrics import make_trackers
 from chainrule.training.predict import input_dtype, model_dtype, outputs
-from chainrule.validation import integer
+from chainrule.validation import integer, positive_float
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 _DEFAULT_LR = 1e-3
@@ -72,10 +72,8 @@ def make_optimizer(name, model, lr=None):
     if cls is None:
         raise ConfigError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
     lr = _DEFAULT_LR if lr is None else lr
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0 \
-            or not math.isfinite(lr):
-        raise ConfigError(f"lr must be a positive number, found {lr!r}")
-    return cls(model.parameters(), lr=float(lr))
+    lr = positive_float(lr, "lr", expected="a positive number")
+    return cls(model.parameters(), lr=lr)
 
 
 class Trainer:
@@ -161,9 +159,7 @@ class Trainer:
 
     def fit(self, train, epochs=10, batch_size=32, validation=None, seed=0, shuffle=True,
             standardize=False, resume=None) -> History:
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-            raise ConfigError(f"epochs must be a whole number >= 0, found {epochs!r}")
-        self.epochs = epochs
+        self.epochs = integer(epochs, "epochs", minimum=0)
         self.stop_training = False
         self._prepare(train, validation, batch_size, seed, shuffle, standardize)
         if resume is not None:
@@ -178,8 +174,7 @@ class Trainer:
         from chainrule.data import DataLoader, Dataset
         from chainrule.nn.standardize import Standardize, attach
 
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ConfigError(f"batch_size must be a whole number >= 1, found {batch_size!r}")
+        batch_size = integer(batch_size, "batch_size", minimum=1)
         user_loader = train if isinstance(train, DataLoader) else None
         X, y = _arrays(user_loader.dataset if user_loader else train, "train")
         if y is None:

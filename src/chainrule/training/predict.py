@@ -19,6 +19,7 @@ from chainrule.nn.standardize import input_standardize
 from chainrule.tensor import Tensor
 from chainrule.training.losses import infer_task, loss_value, prepare_targets
 from chainrule.training.metrics import make_trackers
+from chainrule.validation import integer
 
 
 def prepare_inputs(model, X) -> np.ndarray:
@@ -26,12 +27,12 @@ def prepare_inputs(model, X) -> np.ndarray:
     X = getattr(X, "X", X)  # a Dataset record or ArrayDataset: its features
     X = np.asarray(X)
     if X.ndim == 1:
-        X = X.reshape(1, -1) if _n_inputs(model) == X.shape[0] else X.reshape(-1, 1)
+        X = X.reshape(1, -1) if n_inputs(model) == X.shape[0] else X.reshape(-1, 1)
     if X.ndim != 2:
         raise DataError(f"expected inputs of shape (samples, features), found shape {X.shape}")
     if X.dtype.kind not in "biuf":
         raise DataError(f"expected numeric inputs, found dtype {X.dtype}")
-    expected = _n_inputs(model)
+    expected = n_inputs(model)
     if expected is not None and X.shape[1] != expected:
         raise ShapeError(
             f"the model expects {expected} input features, found {X.shape[1]}; use data with "
@@ -56,8 +57,9 @@ def model_dtype(model) -> np.dtype:
     return dtype if dtype.kind == "f" else np.dtype(np.float32)
 
 
-def _n_inputs(model):
-    """Number of input features the model takes, if its first layer says so."""
+def n_inputs(model) -> int | None:
+    """The number of input features ``model`` takes: the ``in_features`` of its first layer
+    that declares one, or None when no layer says (a custom module)."""
     for module in _modules(model):
         n = getattr(module, "in_features", None)
         if isinstance(n, int):
@@ -77,8 +79,7 @@ def record(model) -> TrainingInfo:
 
 def outputs(model, X, batch_size: int = 1024, prepared: bool = False) -> np.ndarray:
     """The model's raw outputs (logits for classifiers) for every row of ``X``."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ConfigError(f"batch_size must be a whole number >= 1, found {batch_size!r}")
+    batch_size = integer(batch_size, "batch_size", minimum=1)
     X = X if prepared else prepare_inputs(model, X)
     was_training = getattr(model, "training", False)
     if hasattr(model, "eval"):
