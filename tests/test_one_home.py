@@ -18,6 +18,7 @@ WORDS = {w for a in activations.all_activations() for w in (a.name, *a.aliases)}
 # Words that mean something else where they stand: (file, word) -> why.
 OTHER_MEANINGS = {
     ("creation.py", "step"): "arange's step argument, named in its error message",
+    ("playground/server.py", "step"): "the page's 'step' message: one training step",
 }
 
 

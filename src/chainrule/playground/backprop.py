@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 
+from chainrule import activations
 from chainrule import functional as F
 from chainrule.inspect.explain import explain
 from chainrule.playground import network
@@ -49,7 +50,7 @@ def _factor(act, z: str, h: str) -> str:
     if not rhs.startswith("dJ/dy * "):
         return rhs                                      # the step's "0"
     text = rhs[len("dJ/dy * "):]
-    if act.activation.name == "relu":
+    if act.activation is activations.RELU:
         # The slide writes 1{h > 0}: h = relu(z) is positive exactly where z is.
         text = text.replace("x", "h")
     saves = tuple(prim.saves or ())

@@ -20,8 +20,8 @@ import time
 
 import numpy as np
 
+from chainrule import activations, optim
 from chainrule import functional as F
-from chainrule import optim
 from chainrule.errors import ConfigError, DataError
 from chainrule.playground import backprop, datasets, features, network, presets, render, userdata
 from chainrule.playground.schedule import Schedule
@@ -88,7 +88,8 @@ class Session:
             "features": list(keys), "featureLabels": features.labels(keys),
             "layers": list(s.networkShape) + [out_units],
             "activations": list(s.layer_activations),
-            "output": "softmax" if self.task == "classification" else "linear",
+            "output": (activations.SOFTMAX if self.task == "classification"
+                       else activations.IDENTITY).name,
             "task": self.task, "classes": self.class_names, "view": self.view,
             "featureMaps": _feature_maps(),
             "preset": {"name": preset.name, "title": preset.title, "note": preset.note}

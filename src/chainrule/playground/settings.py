@@ -37,7 +37,7 @@ def hidden_activations() -> tuple:
 
 @dataclass(frozen=True)
 class Settings:
-    activation: str = "tanh"
+    activation: str = activations.TANH.name  # TF Playground's default
     activations: tuple = ()          # one per hidden layer; empty: every layer uses activation
     derivative: str = ""             # the derivative policy of an activation that has one
     regularization: str = "none"
